@@ -1,0 +1,33 @@
+namespace SpecAI.Extensions.Drafting;
+
+/// <summary>One token of a draft tree. The root (depth 0) is the last committed token.</summary>
+public sealed class DraftNode
+{
+    internal DraftNode(int token, int depth, int parent)
+    {
+        Token = token;
+        Depth = depth;
+        Parent = parent;
+    }
+
+    /// <summary>The token.</summary>
+    public int Token { get; }
+
+    /// <summary>Distance from the root.</summary>
+    public int Depth { get; }
+
+    /// <summary>Index of the parent node, -1 for the root.</summary>
+    public int Parent { get; }
+
+    /// <summary>The draft branches whose path runs through this node, in branch order.</summary>
+    public List<int> Branches { get; } = new();
+
+    /// <summary>
+    /// The draft distribution q the children of this node were drawn from; <see langword="null"/> when the
+    /// children are deterministic (one-hot q) or the node has none. Pooled: valid until the tree is reset.
+    /// </summary>
+    public double[]? ChildDistribution { get; internal set; }
+
+    /// <summary>Where this node's logits land in the target's verification batch (-1 until batched).</summary>
+    public int TargetBatchIndex { get; internal set; } = -1;
+}

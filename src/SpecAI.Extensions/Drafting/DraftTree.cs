@@ -1,0 +1,132 @@
+using System.Buffers;
+
+namespace SpecAI.Extensions.Drafting;
+
+/// <summary>
+/// The drafts of one step: k branches of up to L tokens each below the last committed token. Branches
+/// with the same prefix share nodes, so the target decodes a shared prefix once.
+/// </summary>
+public sealed class DraftTree
+{
+    private readonly List<DraftNode> _nodes = new();
+    private readonly List<List<int>> _paths = new();
+    private int _vocabularySize;
+
+    /// <summary>All nodes; index 0 is the root.</summary>
+    public IReadOnlyList<DraftNode> Nodes => _nodes;
+
+    /// <summary>Number of draft branches.</summary>
+    public int BranchCount => _paths.Count;
+
+    /// <summary>Number of drafted tokens (nodes below the root).</summary>
+    public int DraftedCount => Math.Max(0, _nodes.Count - 1);
+
+    /// <summary>Longest branch.</summary>
+    public int Depth { get; private set; }
+
+    /// <summary>Starts a new tree of <paramref name="branchCount"/> empty branches below <paramref name="rootToken"/>.</summary>
+    /// <param name="rootToken">The last committed token.</param>
+    /// <param name="branchCount">Number of drafts (at least 1).</param>
+    /// <param name="vocabularySize">Vocabulary size, for pooled distributions.</param>
+    public void Reset(int rootToken, int branchCount, int vocabularySize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(branchCount, 1);
+        Release();
+        _vocabularySize = vocabularySize;
+        var root = new DraftNode(rootToken, 0, -1);
+        for (int b = 0; b < branchCount; b++)
+        {
+            root.Branches.Add(b);
+            _paths.Add(new List<int>());
+        }
+
+        _nodes.Add(root);
+        Depth = 0;
+    }
+
+    /// <summary>The node indices of branch <paramref name="branch"/> from depth 1 down.</summary>
+    /// <param name="branch">Branch index.</param>
+    /// <returns>Node indices.</returns>
+    public IReadOnlyList<int> PathOf(int branch) => _paths[branch];
+
+    /// <summary>The node branch <paramref name="branch"/> has reached (its last node, or the root).</summary>
+    /// <param name="branch">Branch index.</param>
+    /// <returns>Node index.</returns>
+    public int TipOf(int branch) => _paths[branch].Count == 0 ? 0 : _paths[branch][^1];
+
+    /// <summary>Extends a branch by one token below its tip, sharing the node with any branch that drew the same token there.</summary>
+    /// <param name="branch">Branch index.</param>
+    /// <param name="token">The drafted token.</param>
+    /// <returns>The node index.</returns>
+    public int Extend(int branch, int token)
+    {
+        int parent = TipOf(branch);
+        int depth = _nodes[parent].Depth + 1;
+        int node = -1;
+        for (int i = _nodes.Count - 1; i > 0 && _nodes[i].Depth == depth; i--)
+        {
+            if (_nodes[i].Parent == parent && _nodes[i].Token == token)
+            {
+                node = i;
+                break;
+            }
+        }
+
+        if (node < 0)
+        {
+            _nodes.Add(new DraftNode(token, depth, parent));
+            node = _nodes.Count - 1;
+        }
+
+        _nodes[node].Branches.Add(branch);
+        _paths[branch].Add(node);
+        Depth = Math.Max(Depth, depth);
+        return node;
+    }
+
+    /// <summary>Rents a vocabulary-sized buffer for the draft distribution of <paramref name="node"/>'s children.</summary>
+    /// <param name="node">Node index.</param>
+    /// <returns>The buffer (exactly the vocabulary's length).</returns>
+    public Span<double> RentChildDistribution(int node)
+    {
+        var array = _nodes[node].ChildDistribution ??= ArrayPool<double>.Shared.Rent(_vocabularySize);
+        return array.AsSpan(0, _vocabularySize);
+    }
+
+    /// <summary>Draft distribution of the children of <paramref name="node"/>; empty for deterministic children.</summary>
+    /// <param name="node">Node index.</param>
+    /// <returns>The distribution or an empty span.</returns>
+    public ReadOnlySpan<double> ChildDistributionOf(int node)
+    {
+        var array = _nodes[node].ChildDistribution;
+        return array is null ? ReadOnlySpan<double>.Empty : array.AsSpan(0, _vocabularySize);
+    }
+
+    /// <summary>Drops a distribution that turned out deterministic (one-hot candidates).</summary>
+    /// <param name="node">Node index.</param>
+    public void MarkDeterministic(int node)
+    {
+        if (_nodes[node].ChildDistribution is { } array)
+        {
+            ArrayPool<double>.Shared.Return(array);
+            _nodes[node].ChildDistribution = null;
+        }
+    }
+
+    /// <summary>Returns the pooled buffers and empties the tree.</summary>
+    public void Release()
+    {
+        foreach (var node in _nodes)
+        {
+            if (node.ChildDistribution is { } array)
+            {
+                ArrayPool<double>.Shared.Return(array);
+                node.ChildDistribution = null;
+            }
+        }
+
+        _nodes.Clear();
+        _paths.Clear();
+        Depth = 0;
+    }
+}

@@ -1,0 +1,58 @@
+using SpecAI.Extensions.Sampling;
+
+namespace SpecAI.Extensions.Engine;
+
+/// <summary>What one generation asks of the engine.</summary>
+public sealed record GenerationSettings
+{
+    /// <summary>Sampling transforms, applied identically to target and draft.</summary>
+    public SamplingOptions Sampling { get; init; } = new();
+
+    /// <summary>Seed of the request's random source; <see langword="null"/> for a fresh random seed.</summary>
+    public long? Seed { get; init; }
+
+    /// <summary>Most tokens to generate.</summary>
+    public int MaxTokens { get; init; } = 256;
+
+    /// <summary>Where drafts come from.</summary>
+    public SpeculationMode Mode { get; init; } = SpeculationMode.DraftModel;
+
+    /// <summary>Tokens per draft (gamma); the engine may shorten it near the end or when adaptive.</summary>
+    public int DraftLength { get; init; } = 4;
+
+    /// <summary>Drafts per step (k) for <see cref="SpeculationMode.MultiDraft"/>.</summary>
+    public int DraftCount { get; init; } = 1;
+
+    /// <summary>Verification rule. At temperature 0 every lossless rule reduces to greedy matching.</summary>
+    public VerifierKind Verifier { get; init; } = VerifierKind.Standard;
+
+    /// <summary>Tokens that end the generation (end-of-generation); committed and then generation stops.</summary>
+    public IReadOnlySet<int> StopTokens { get; init; } = new HashSet<int>();
+
+    /// <summary>Optional constraint (grammar) applied to both draft and target distributions.</summary>
+    public ITokenConstraint? Constraint { get; init; }
+
+    /// <summary>Whether the engine may change the draft length and count from its measured costs and acceptance.</summary>
+    public bool Adaptive { get; init; }
+
+    /// <summary>Checks ranges.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        Sampling.Validate();
+        if (MaxTokens < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be >= 0.");
+        }
+
+        if (DraftLength < 0 || DraftLength > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DraftLength), DraftLength, "DraftLength must be in [0, 64].");
+        }
+
+        if (DraftCount < 1 || DraftCount > 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DraftCount), DraftCount, "DraftCount must be in [1, 16].");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+namespace SpecAI.Extensions.Engine;
+
+/// <summary>
+/// One model with its KV cache, as the engine needs it: decode a batch of tokens with logits per
+/// position, and edit the cache per sequence. Implemented over LLamaSharp in the backend package and
+/// by in-memory fakes in tests.
+/// </summary>
+/// <remarks>
+/// There is deliberately no partial sequence copy: on a non-unified llama.cpp cache a partial copy hits
+/// a GGML_ASSERT that aborts the whole process, and the engine never needs one.
+/// Spans returned by <see cref="GetLogits"/> and <see cref="GetHiddenState"/> are valid only until the
+/// next call that changes the session.
+/// </remarks>
+public interface IModelSession : IDisposable
+{
+    /// <summary>A display name for the model (for logs and errors).</summary>
+    string ModelName { get; }
+
+    /// <summary>Number of logits per position.</summary>
+    int VocabularySize { get; }
+
+    /// <summary>Most positions a sequence may hold.</summary>
+    int ContextSize { get; }
+
+    /// <summary>Most tokens one <see cref="Decode"/> call accepts.</summary>
+    int MaxBatchSize { get; }
+
+    /// <summary>Number of sequence ids available (0 .. MaxSequences - 1).</summary>
+    int MaxSequences { get; }
+
+    /// <summary>Whether all sequences share one KV buffer (llama.cpp <c>kv_unified</c>); needed to share a token between sequences.</summary>
+    bool HasUnifiedKvCache { get; }
+
+    /// <summary>Whether <see cref="GetHiddenState"/> is available (costs an output per position; enable only for a judge).</summary>
+    bool ProvidesHiddenStates { get; }
+
+    /// <summary>Decodes a batch, appending every token to the KV of each of its sequences.</summary>
+    /// <param name="batch">The batch; positions must continue each sequence.</param>
+    void Decode(DecodeBatch batch);
+
+    /// <summary>Logits of the batch entry <paramref name="batchIndex"/> of the last decode (it must have asked for logits).</summary>
+    /// <param name="batchIndex">Index in the last batch.</param>
+    /// <returns>The logits; valid until the session changes.</returns>
+    ReadOnlySpan<float> GetLogits(int batchIndex);
+
+    /// <summary>The final normalised hidden state (input of the LM head) of batch entry <paramref name="batchIndex"/>.</summary>
+    /// <param name="batchIndex">Index in the last batch.</param>
+    /// <returns>The hidden state; valid until the session changes.</returns>
+    ReadOnlySpan<float> GetHiddenState(int batchIndex);
+
+    /// <summary>Removes positions <paramref name="fromPosition"/> and later from a sequence.</summary>
+    /// <param name="sequence">The sequence id.</param>
+    /// <param name="fromPosition">First position to remove; 0 empties the sequence.</param>
+    void RemoveTokens(int sequence, int fromPosition);
+
+    /// <summary>Makes <paramref name="destination"/> hold exactly what <paramref name="source"/> holds (whole sequences only).</summary>
+    /// <param name="source">Sequence to copy.</param>
+    /// <param name="destination">Sequence to overwrite.</param>
+    void CopySequence(int source, int destination);
+}

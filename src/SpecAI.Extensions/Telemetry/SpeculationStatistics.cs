@@ -1,0 +1,201 @@
+using System.Diagnostics;
+
+namespace SpecAI.Extensions;
+
+/// <summary>
+/// Counters of speculative decoding: per request, or accumulated over a client's life. Thread-safe.
+/// </summary>
+public sealed class SpeculationStatistics
+{
+    /// <summary>Longest accepted length tracked separately by the histogram; longer runs count in the last bucket.</summary>
+    public const int HistogramLength = 33;
+
+    private readonly object _gate = new();
+    private readonly long[] _acceptedLengthHistogram = new long[HistogramLength];
+    private readonly Dictionary<int, (long Count, long Ticks)> _targetBatchCost = new();
+    private long _targetCalls, _draftCalls, _prefillCalls, _draftedTokens, _acceptedTokens, _generatedTokens, _lossySteps;
+    private long _targetTicks, _draftTicks, _verifyTicks, _prefillTicks;
+    private double _optimalAcceptanceSum, _achievedAcceptanceSum;
+    private long _acceptanceBoundSamples;
+
+    /// <summary>Target verification decodes (one per speculative step, or per token without speculation).</summary>
+    public long TargetCalls { get { lock (_gate) { return _targetCalls; } } }
+
+    /// <summary>Draft-model decodes.</summary>
+    public long DraftCalls { get { lock (_gate) { return _draftCalls; } } }
+
+    /// <summary>Prompt decodes (prefill chunks) of the target.</summary>
+    public long PrefillCalls { get { lock (_gate) { return _prefillCalls; } } }
+
+    /// <summary>Tokens proposed to the target (distinct draft-tree nodes).</summary>
+    public long DraftedTokens { get { lock (_gate) { return _draftedTokens; } } }
+
+    /// <summary>Drafted tokens the verifier accepted.</summary>
+    public long AcceptedTokens { get { lock (_gate) { return _acceptedTokens; } } }
+
+    /// <summary>Tokens committed to the output.</summary>
+    public long GeneratedTokens { get { lock (_gate) { return _generatedTokens; } } }
+
+    /// <summary>Steps verified by a LOSSY rule (typical acceptance, judge); 0 means every token followed the target's law.</summary>
+    public long LossySteps { get { lock (_gate) { return _lossySteps; } } }
+
+    /// <summary>Accepted tokens per drafted token (0 when nothing was drafted).</summary>
+    public double AcceptanceRate { get { lock (_gate) { return _draftedTokens == 0 ? 0 : (double)_acceptedTokens / _draftedTokens; } } }
+
+    /// <summary>Mean tokens committed per target verification call.</summary>
+    public double TokensPerTargetCall { get { lock (_gate) { return _targetCalls == 0 ? 0 : (double)_generatedTokens / _targetCalls; } } }
+
+    /// <summary>Mean accepted drafts per step.</summary>
+    public double MeanAcceptedLength { get { lock (_gate) { return _targetCalls == 0 ? 0 : (double)_acceptedTokens / _targetCalls; } } }
+
+    /// <summary>Mean optimal acceptance (multi-draft bound) over verified positions; NaN when not measured.</summary>
+    public double OptimalAcceptance { get { lock (_gate) { return _acceptanceBoundSamples == 0 ? double.NaN : _optimalAcceptanceSum / _acceptanceBoundSamples; } } }
+
+    /// <summary>Mean achieved acceptance over the positions where the optimum was measured; NaN when not measured.</summary>
+    public double AchievedAcceptance { get { lock (_gate) { return _acceptanceBoundSamples == 0 ? double.NaN : _achievedAcceptanceSum / _acceptanceBoundSamples; } } }
+
+    /// <summary>Time spent in target verification decodes.</summary>
+    public TimeSpan TargetTime { get { lock (_gate) { return TimeSpan.FromTicks(_targetTicks); } } }
+
+    /// <summary>Time spent drafting (draft-model decodes and draft sampling).</summary>
+    public TimeSpan DraftTime { get { lock (_gate) { return TimeSpan.FromTicks(_draftTicks); } } }
+
+    /// <summary>Time spent turning target logits into distributions and verifying.</summary>
+    public TimeSpan VerifyTime { get { lock (_gate) { return TimeSpan.FromTicks(_verifyTicks); } } }
+
+    /// <summary>Time spent decoding prompts.</summary>
+    public TimeSpan PrefillTime { get { lock (_gate) { return TimeSpan.FromTicks(_prefillTicks); } } }
+
+    /// <summary>How many steps accepted exactly i drafts (the last bucket holds longer runs).</summary>
+    /// <returns>A copy of the histogram.</returns>
+    public long[] AcceptedLengthHistogram() { lock (_gate) { return (long[])_acceptedLengthHistogram.Clone(); } }
+
+    /// <summary>Measured target decode cost by batch size: (calls, mean milliseconds).</summary>
+    /// <returns>A copy, keyed by batch size.</returns>
+    public IReadOnlyDictionary<int, (long Calls, double MeanMilliseconds)> TargetBatchCost()
+    {
+        lock (_gate)
+        {
+            return _targetBatchCost.ToDictionary(
+                kv => kv.Key,
+                kv => (kv.Value.Count, TimeSpan.FromTicks(kv.Value.Ticks).TotalMilliseconds / kv.Value.Count));
+        }
+    }
+
+    /// <summary>Records a decode of one model.</summary>
+    /// <param name="isTarget">Target (true) or draft.</param>
+    /// <param name="batchSize">Tokens in the batch.</param>
+    /// <param name="elapsed">Wall time of the decode.</param>
+    /// <param name="prefill">Whether this was a prompt decode rather than a verification or draft step.</param>
+    public void RecordDecode(bool isTarget, int batchSize, TimeSpan elapsed, bool prefill)
+    {
+        lock (_gate)
+        {
+            if (isTarget && prefill)
+            {
+                _prefillCalls++;
+                _prefillTicks += elapsed.Ticks;
+            }
+            else if (isTarget)
+            {
+                _targetCalls++;
+                _targetTicks += elapsed.Ticks;
+                var (count, ticks) = _targetBatchCost.GetValueOrDefault(batchSize);
+                _targetBatchCost[batchSize] = (count + 1, ticks + elapsed.Ticks);
+            }
+            else
+            {
+                _draftCalls++;
+                _draftTicks += elapsed.Ticks;
+            }
+        }
+    }
+
+    /// <summary>Adds drafting time spent outside decodes (sampling the drafts).</summary>
+    /// <param name="elapsed">The time.</param>
+    public void RecordDraftOverhead(TimeSpan elapsed) { lock (_gate) { _draftTicks += elapsed.Ticks; } }
+
+    /// <summary>Records one verified step.</summary>
+    /// <param name="drafted">Tokens proposed.</param>
+    /// <param name="accepted">Drafts accepted.</param>
+    /// <param name="committed">Tokens committed.</param>
+    /// <param name="lossy">Whether a lossy rule decided.</param>
+    /// <param name="verifyTime">Time to build distributions and verify.</param>
+    public void RecordStep(int drafted, int accepted, int committed, bool lossy, TimeSpan verifyTime)
+    {
+        lock (_gate)
+        {
+            _draftedTokens += drafted;
+            _acceptedTokens += accepted;
+            _generatedTokens += committed;
+            _acceptedLengthHistogram[Math.Min(accepted, HistogramLength - 1)]++;
+            _verifyTicks += verifyTime.Ticks;
+            if (lossy)
+            {
+                _lossySteps++;
+            }
+        }
+    }
+
+    /// <summary>Records the optimal and achieved acceptance of one verified position (multi-draft diagnostic).</summary>
+    /// <param name="optimal">Optimal acceptance probability for the draft law.</param>
+    /// <param name="achieved">Acceptance probability the verifier achieved.</param>
+    public void RecordAcceptanceBound(double optimal, double achieved)
+    {
+        lock (_gate)
+        {
+            _optimalAcceptanceSum += optimal;
+            _achievedAcceptanceSum += achieved;
+            _acceptanceBoundSamples++;
+        }
+    }
+
+    /// <summary>Adds another statistics object's counts into this one.</summary>
+    /// <param name="other">The counts to add.</param>
+    public void Add(SpeculationStatistics other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (ReferenceEquals(other, this))
+        {
+            return;
+        }
+
+        lock (other._gate)
+        {
+            lock (_gate)
+            {
+                _targetCalls += other._targetCalls;
+                _draftCalls += other._draftCalls;
+                _prefillCalls += other._prefillCalls;
+                _draftedTokens += other._draftedTokens;
+                _acceptedTokens += other._acceptedTokens;
+                _generatedTokens += other._generatedTokens;
+                _lossySteps += other._lossySteps;
+                _targetTicks += other._targetTicks;
+                _draftTicks += other._draftTicks;
+                _verifyTicks += other._verifyTicks;
+                _prefillTicks += other._prefillTicks;
+                _optimalAcceptanceSum += other._optimalAcceptanceSum;
+                _achievedAcceptanceSum += other._achievedAcceptanceSum;
+                _acceptanceBoundSamples += other._acceptanceBoundSamples;
+                for (int i = 0; i < HistogramLength; i++)
+                {
+                    _acceptedLengthHistogram[i] += other._acceptedLengthHistogram[i];
+                }
+
+                foreach (var (size, value) in other._targetBatchCost)
+                {
+                    var (count, ticks) = _targetBatchCost.GetValueOrDefault(size);
+                    _targetBatchCost[size] = (count + value.Count, ticks + value.Ticks);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"generated {GeneratedTokens}, target calls {TargetCalls}, drafted {DraftedTokens}, accepted {AcceptedTokens} " +
+        $"(rate {AcceptanceRate:F3}, {TokensPerTargetCall:F2} tokens/call){(LossySteps > 0 ? $", LOSSY steps {LossySteps}" : string.Empty)}";
+
+    internal static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
+}

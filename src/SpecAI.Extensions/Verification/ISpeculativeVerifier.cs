@@ -1,0 +1,33 @@
+using SpecAI.Extensions.Drafting;
+using SpecAI.Extensions.Sampling;
+
+namespace SpecAI.Extensions.Verification;
+
+/// <summary>
+/// Decides, at one node of the draft tree, which token the target commits next: one of the drafted
+/// candidates (accepted) or a token of its own (recovered from the residual, or a bonus).
+/// </summary>
+/// <remarks>
+/// The engine walks the tree from the root: at each node it calls <see cref="Verify"/> with the target
+/// distribution p at that node, the draft distribution q the candidates were drawn from, and one
+/// candidate per draft still alive (duplicates kept). After the verifier commits token y, every draft
+/// whose candidate was y survives and the walk continues below y; when none survives, the step ends.
+/// A single-chain draft is the special case of one candidate per node.
+/// </remarks>
+public interface ISpeculativeVerifier
+{
+    /// <summary>Which rule this is.</summary>
+    VerifierKind Kind { get; }
+
+    /// <summary>Whether the committed tokens follow the target's law exactly. Lossy verifiers say so here, in telemetry and in docs.</summary>
+    bool IsLossless { get; }
+
+    /// <summary>The draft scheme the candidates must come from for <see cref="IsLossless"/> to hold.</summary>
+    DraftScheme Scheme { get; }
+
+    /// <summary>Verifies the candidates at one node.</summary>
+    /// <param name="node">The distributions and candidates at the node.</param>
+    /// <param name="random">The request's random source.</param>
+    /// <returns>The committed token and which candidate, if any, it accepted.</returns>
+    VerificationResult Verify(in VerificationNode node, IRandomSource random);
+}

@@ -1,0 +1,84 @@
+using SpecAI.Extensions.Drafting;
+using SpecAI.Extensions.Sampling;
+
+namespace SpecAI.Extensions.Verification;
+
+/// <summary>
+/// Standard speculative sampling: one draft token per position, accepted with probability
+/// <c>min(1, p(x) / q(x))</c>; at the first rejection a token is drawn from the residual
+/// <c>norm(max(0, p - q))</c>; with no draft left, a bonus token is drawn from p. Lossless.
+/// </summary>
+/// <remarks>
+/// Leviathan, Kalman &amp; Matias 2023 (arXiv:2211.17192); Chen et al. 2023 (arXiv:2302.01318).
+/// Edge cases: q(x) = 0 rejects (x could not have been drafted); an empty <see cref="VerificationNode.Draft"/>
+/// means a deterministic draft with one-hot q; zero residual mass (p == q up to rounding) falls back to p.
+/// </remarks>
+public sealed class StandardVerifier : ISpeculativeVerifier
+{
+    /// <summary>The shared instance.</summary>
+    public static StandardVerifier Instance { get; } = new();
+
+    /// <inheritdoc />
+    public VerifierKind Kind => VerifierKind.Standard;
+
+    /// <inheritdoc />
+    public bool IsLossless => true;
+
+    /// <inheritdoc />
+    public DraftScheme Scheme => DraftScheme.Independent;
+
+    /// <summary>Probability of accepting draft token <paramref name="token"/>: <c>min(1, p(x) / q(x))</c>, 0 when q(x) = 0.</summary>
+    /// <param name="p">Target distribution.</param>
+    /// <param name="q">Draft distribution; empty for a deterministic (one-hot) draft.</param>
+    /// <param name="token">The draft token.</param>
+    /// <returns>The acceptance probability.</returns>
+    public static double AcceptanceProbability(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int token)
+    {
+        double qx = q.IsEmpty ? 1.0 : q[token];
+        return qx <= 0 ? 0 : Math.Min(1.0, p[token] / qx);
+    }
+
+    /// <summary>Writes the residual <c>max(0, p - q)</c> (unnormalised) and returns its mass.</summary>
+    /// <param name="p">Target distribution.</param>
+    /// <param name="q">Draft distribution; empty for a deterministic draft of <paramref name="token"/>.</param>
+    /// <param name="token">The rejected draft token (used for the one-hot case).</param>
+    /// <param name="destination">Receives the residual.</param>
+    /// <returns>The residual mass.</returns>
+    public static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int token, Span<double> destination)
+    {
+        if (!q.IsEmpty)
+        {
+            return Distribution.PositivePart(p, q, 1.0, destination);
+        }
+
+        p.CopyTo(destination);
+        double mass = 1.0 - p[token];
+        destination[token] = 0;
+        return mass;
+    }
+
+    /// <inheritdoc />
+    public VerificationResult Verify(in VerificationNode node, IRandomSource random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        if (node.Candidates.IsEmpty)
+        {
+            return VerificationResult.Recovered(random.NextCategorical(node.Target));
+        }
+
+        if (node.Candidates.Length != 1)
+        {
+            throw new ArgumentException($"The standard verifier takes one draft per position; got {node.Candidates.Length}. Use a multi-draft verifier.", nameof(node));
+        }
+
+        int x = node.Candidates[0];
+        if (random.NextBernoulli(AcceptanceProbability(node.Target, node.Draft, x)))
+        {
+            return new VerificationResult(x, 0);
+        }
+
+        double mass = Residual(node.Target, node.Draft, x, node.Scratch);
+        ReadOnlySpan<double> residual = mass > 0 ? node.Scratch[..node.Target.Length] : node.Target;
+        return VerificationResult.Recovered(random.NextCategorical(residual));
+    }
+}

@@ -1,0 +1,32 @@
+using SpecAI.Extensions.Sampling;
+
+namespace SpecAI.Extensions.Verification;
+
+/// <summary>Maps a <see cref="VerifierKind"/> (and the sampling mode) to the verifier that implements it.</summary>
+public static class VerifierFactory
+{
+    /// <summary>Returns the verifier for a kind. At temperature 0 every lossless rule is greedy matching.</summary>
+    /// <param name="kind">The requested rule.</param>
+    /// <param name="sampling">The sampling transforms of the request.</param>
+    /// <returns>The verifier.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">Unknown kind.</exception>
+    public static ISpeculativeVerifier Create(VerifierKind kind, SamplingOptions sampling)
+    {
+        ArgumentNullException.ThrowIfNull(sampling);
+        if (kind == VerifierKind.Typical)
+        {
+            return new TypicalVerifier();
+        }
+
+        if (sampling.IsGreedy)
+        {
+            return GreedyVerifier.Instance;
+        }
+
+        return kind switch
+        {
+            VerifierKind.Standard => StandardVerifier.Instance,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Verifier '{kind}' is not available."),
+        };
+    }
+}
