@@ -11,6 +11,12 @@ public sealed record GenerationSettings
     /// <summary>Seed of the request's random source; <see langword="null"/> for a fresh random seed.</summary>
     public long? Seed { get; init; }
 
+    /// <summary>
+    /// A random source to use instead of one seeded from <see cref="Seed"/> (for example an enumerating
+    /// source in exactness proofs). Not shared between concurrent generations.
+    /// </summary>
+    public IRandomSource? RandomSource { get; init; }
+
     /// <summary>Most tokens to generate.</summary>
     public int MaxTokens { get; init; } = 256;
 

@@ -91,7 +91,7 @@ public sealed class SpeculativeEngine
         var tokens = new List<int>(prompt.Count + settings.MaxTokens + 1);
         tokens.AddRange(prompt);
         var processor = new LogitProcessor(settings.Sampling, settings.Constraint);
-        var random = new SeededRandomSource(settings.Seed ?? Random.Shared.NextInt64());
+        IRandomSource random = settings.RandomSource ?? new SeededRandomSource(settings.Seed ?? Random.Shared.NextInt64());
         var verifier = VerifierFactory.Create(settings.Verifier, settings.Sampling);
         IDraftSource? drafter = settings.Mode switch
         {
@@ -139,9 +139,16 @@ public sealed class SpeculativeEngine
                 {
                     var node = _tree.Nodes[i];
                     _sequences.Clear();
-                    foreach (int b in node.Branches)
+                    if (_target.BranchSequences.Count == 0)
                     {
-                        _sequences.Add(_target.BranchSequences.Count > 0 ? _target.BranchSequences[b] : _target.MainSequence);
+                        _sequences.Add(_target.MainSequence);
+                    }
+                    else
+                    {
+                        foreach (int b in node.Branches)
+                        {
+                            _sequences.Add(_target.BranchSequences[b]);
+                        }
                     }
 
                     node.TargetBatchIndex = _batch.Add(node.Token, n - 1 + node.Depth, CollectionsMarshal.AsSpan(_sequences), wantLogits: true);

@@ -1,0 +1,112 @@
+using SpecAI.Extensions.Engine;
+
+namespace SpecAI.Extensions.Tests.TestSupport;
+
+/// <summary>
+/// An in-memory model whose logits are a known function of the token history, with a per-sequence
+/// "KV cache" that checks every rule a real cache enforces (contiguous positions, consistent shared
+/// tokens, whole-sequence copies only).
+/// </summary>
+internal sealed class FakeModelSession : IModelSession
+{
+    private readonly Func<IReadOnlyList<int>, float[]> _logits;
+    private readonly List<int>[] _sequences;
+    private readonly List<float[]> _lastLogits = new();
+
+    public FakeModelSession(string name, int vocabularySize, Func<IReadOnlyList<int>, float[]> logits, int contextSize = 512, int maxBatchSize = 64, int maxSequences = 8, bool unified = true)
+    {
+        ModelName = name;
+        VocabularySize = vocabularySize;
+        _logits = logits;
+        ContextSize = contextSize;
+        MaxBatchSize = maxBatchSize;
+        MaxSequences = maxSequences;
+        HasUnifiedKvCache = unified;
+        _sequences = Enumerable.Range(0, maxSequences).Select(_ => new List<int>()).ToArray();
+    }
+
+    public string ModelName { get; }
+    public int VocabularySize { get; }
+    public int ContextSize { get; }
+    public int MaxBatchSize { get; }
+    public int MaxSequences { get; }
+    public bool HasUnifiedKvCache { get; }
+    public bool ProvidesHiddenStates => false;
+    public int DecodeCalls { get; private set; }
+    public int DecodedTokens { get; private set; }
+    public List<int> BatchSizes { get; } = new();
+
+    public IReadOnlyList<int> SequenceTokens(int sequence) => _sequences[sequence];
+
+    public void Decode(DecodeBatch batch)
+    {
+        if (batch.Count == 0 || batch.Count > MaxBatchSize)
+        {
+            throw new InvalidOperationException($"Batch of {batch.Count} tokens (max {MaxBatchSize}).");
+        }
+
+        DecodeCalls++;
+        DecodedTokens += batch.Count;
+        BatchSizes.Add(batch.Count);
+        _lastLogits.Clear();
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var seqs = batch.SequencesAt(i);
+            var first = _sequences[seqs[0]];
+            foreach (int s in seqs)
+            {
+                var seq = _sequences[s];
+                if (batch.PositionAt(i) != seq.Count)
+                {
+                    throw new InvalidOperationException($"Sequence {s} holds {seq.Count} tokens but the batch adds position {batch.PositionAt(i)}.");
+                }
+
+                if (!seq.SequenceEqual(first))
+                {
+                    throw new InvalidOperationException($"A token shared by sequences {string.Join(",", seqs.ToArray())} has different histories.");
+                }
+            }
+
+            foreach (int s in seqs)
+            {
+                _sequences[s].Add(batch.TokenAt(i));
+            }
+
+            if (_sequences[seqs[0]].Count > ContextSize)
+            {
+                throw new InvalidOperationException("Context overflow.");
+            }
+
+            _lastLogits.Add(batch.WantsLogits(i) ? _logits(_sequences[seqs[0]].ToArray()) : null!);
+        }
+    }
+
+    public ReadOnlySpan<float> GetLogits(int batchIndex) =>
+        _lastLogits[batchIndex] ?? throw new InvalidOperationException($"Batch entry {batchIndex} did not ask for logits.");
+
+    public ReadOnlySpan<float> GetHiddenState(int batchIndex) => throw new NotSupportedException();
+
+    public void RemoveTokens(int sequence, int fromPosition)
+    {
+        var seq = _sequences[sequence];
+        if (fromPosition < seq.Count)
+        {
+            seq.RemoveRange(fromPosition, seq.Count - fromPosition);
+        }
+    }
+
+    public void CopySequence(int source, int destination)
+    {
+        if (!HasUnifiedKvCache)
+        {
+            throw new InvalidOperationException("copy on a non-unified cache");
+        }
+
+        _sequences[destination].Clear();
+        _sequences[destination].AddRange(_sequences[source]);
+    }
+
+    public void Dispose()
+    {
+    }
+}
