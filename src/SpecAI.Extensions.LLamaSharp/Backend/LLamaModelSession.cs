@@ -1,0 +1,190 @@
+using LLama;
+using LLama.Common;
+using LLama.Exceptions;
+using LLama.Native;
+using SpecAI.Extensions.Engine;
+
+namespace SpecAI.Extensions.Backend;
+
+/// <summary>
+/// A GGUF model loaded through LLamaSharp with one context, exposed as the engine's <see cref="IModelSession"/>.
+/// Owns its weights and context.
+/// </summary>
+public sealed class LLamaModelSession : IModelSession
+{
+    /// <summary>Context size used when none is configured (or the model's training context, if smaller).</summary>
+    public const uint DefaultContextSize = 4096;
+
+    private readonly LLamaBatch _batch = new();
+    private readonly LLamaSeqId[] _sequences = new LLamaSeqId[64];
+    private bool _disposed;
+
+    private LLamaModelSession(string path, LLamaWeights weights, LLamaContext context, ModelParams parameters)
+    {
+        Path = path;
+        Weights = weights;
+        Context = context;
+        ModelName = System.IO.Path.GetFileNameWithoutExtension(path);
+        VocabularySize = weights.Vocab.Count;
+        ContextSize = (int)context.ContextSize;
+        MaxBatchSize = (int)context.BatchSize;
+        MaxSequences = (int)parameters.SeqMax;
+        HasUnifiedKvCache = parameters.KVUnified ?? true;
+        ProvidesHiddenStates = parameters.Embeddings;
+    }
+
+    /// <summary>The GGUF file.</summary>
+    public string Path { get; }
+
+    /// <summary>The loaded weights.</summary>
+    public LLamaWeights Weights { get; }
+
+    /// <summary>The context (KV cache) this session decodes into.</summary>
+    public LLamaContext Context { get; }
+
+    /// <inheritdoc />
+    public string ModelName { get; }
+
+    /// <inheritdoc />
+    public int VocabularySize { get; }
+
+    /// <inheritdoc />
+    public int ContextSize { get; }
+
+    /// <inheritdoc />
+    public int MaxBatchSize { get; }
+
+    /// <inheritdoc />
+    public int MaxSequences { get; }
+
+    /// <inheritdoc />
+    public bool HasUnifiedKvCache { get; }
+
+    /// <inheritdoc />
+    public bool ProvidesHiddenStates { get; }
+
+    /// <summary>Loads a GGUF file and creates its context.</summary>
+    /// <param name="path">The GGUF file.</param>
+    /// <param name="parameters">Model and context parameters (path is taken from <paramref name="path"/>).</param>
+    /// <param name="progress">Receives load progress in [0, 1].</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The session.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">llama.cpp could not load the file.</exception>
+    public static async Task<LLamaModelSession> LoadAsync(string path, ModelParams parameters, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        }
+
+        NativeLogging.Install(null);
+        LLamaWeights weights;
+        try
+        {
+            weights = await LLamaWeights.LoadFromFileAsync(parameters, cancellationToken, progress).ConfigureAwait(false);
+        }
+        catch (LoadWeightsFailedException ex)
+        {
+            throw new InvalidDataException($"llama.cpp could not load '{path}': not a valid GGUF model for this backend.", ex);
+        }
+
+        try
+        {
+            // Without a size llama.cpp would allocate the training context (128k for many models).
+            parameters.ContextSize ??= Math.Min(weights.ContextSize > 0 ? (uint)weights.ContextSize : DefaultContextSize, DefaultContextSize);
+            var context = weights.CreateContext(parameters);
+            return new LLamaModelSession(path, weights, context, parameters);
+        }
+        catch
+        {
+            weights.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Decode(DecodeBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (batch.Count > MaxBatchSize)
+        {
+            throw new ArgumentException($"Batch of {batch.Count} tokens exceeds the batch size {MaxBatchSize} of '{ModelName}'.", nameof(batch));
+        }
+
+        _batch.Clear();
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var ids = batch.SequencesAt(i);
+            for (int s = 0; s < ids.Length; s++)
+            {
+                if ((uint)ids[s] >= (uint)MaxSequences)
+                {
+                    throw new ArgumentException($"Sequence id {ids[s]} is outside 0..{MaxSequences - 1} of '{ModelName}'.", nameof(batch));
+                }
+
+                _sequences[s] = (LLamaSeqId)ids[s];
+            }
+
+            _batch.Add(batch.TokenAt(i), batch.PositionAt(i), _sequences.AsSpan(0, ids.Length), batch.WantsLogits(i));
+        }
+
+        var result = Context.NativeHandle.Decode(_batch);
+        if (result != DecodeResult.Ok)
+        {
+            throw new InvalidOperationException($"llama.cpp decode of {batch.Count} tokens failed on '{ModelName}': {result}.");
+        }
+    }
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> GetLogits(int batchIndex) => Context.NativeHandle.GetLogitsIth(batchIndex);
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> GetHiddenState(int batchIndex)
+    {
+        if (!ProvidesHiddenStates)
+        {
+            throw new InvalidOperationException($"'{ModelName}' was loaded without hidden states (Embeddings = false).");
+        }
+
+        return Context.NativeHandle.GetEmbeddingsIth(batchIndex);
+    }
+
+    /// <inheritdoc />
+    public void RemoveTokens(int sequence, int fromPosition)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Context.NativeHandle.MemorySequenceRemove((LLamaSeqId)sequence, fromPosition, -1);
+    }
+
+    /// <inheritdoc />
+    public void CopySequence(int source, int destination)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+
+        // Whole-sequence copies only: a partial copy on a non-unified cache aborts the process in ggml.
+        if (!HasUnifiedKvCache)
+        {
+            throw new InvalidOperationException($"'{ModelName}' has a non-unified KV cache; sequence copies are disabled to protect the process.");
+        }
+
+        Context.NativeHandle.MemorySequenceRemove((LLamaSeqId)destination, -1, -1);
+        Context.NativeHandle.MemorySequenceCopy((LLamaSeqId)source, (LLamaSeqId)destination, -1, -1);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Context.Dispose();
+        Weights.Dispose();
+    }
+}

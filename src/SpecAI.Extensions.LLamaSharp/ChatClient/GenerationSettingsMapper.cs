@@ -1,0 +1,75 @@
+using System.Globalization;
+using Microsoft.Extensions.AI;
+using SpecAI.Extensions.Engine;
+using SpecAI.Extensions.Sampling;
+
+namespace SpecAI.Extensions.ChatClient;
+
+/// <summary>Maps <see cref="ChatOptions"/> plus the client's defaults to the engine's settings.</summary>
+internal static class GenerationSettingsMapper
+{
+    public static GenerationSettings Map(ChatOptions? chat, SpeculativeChatClientOptions defaults, IReadOnlySet<int> stopTokens)
+    {
+        var extra = chat?.AdditionalProperties;
+        var mode = Read(extra, SpeculativeChatOptionKeys.Mode, SpeculativeChatOptionKeys.ParseMode) ?? defaults.EffectiveMode;
+        var settings = new GenerationSettings
+        {
+            Sampling = new SamplingOptions
+            {
+                Temperature = chat?.Temperature ?? defaults.Temperature,
+                TopP = chat?.TopP ?? 1.0,
+                TopK = chat?.TopK ?? 0,
+                FrequencyPenalty = chat?.FrequencyPenalty ?? 0,
+                PresencePenalty = chat?.PresencePenalty ?? 0,
+            },
+            Seed = chat?.Seed ?? defaults.Seed,
+            MaxTokens = chat?.MaxOutputTokens ?? defaults.MaxOutputTokens,
+            Mode = mode,
+            DraftLength = Read(extra, SpeculativeChatOptionKeys.DraftLength, ParseInt) ?? defaults.DraftLength,
+            DraftCount = mode == SpeculationMode.MultiDraft ? Read(extra, SpeculativeChatOptionKeys.DraftCount, ParseInt) ?? defaults.DraftCount : 1,
+            Verifier = Read(extra, SpeculativeChatOptionKeys.Verifier, SpeculativeChatOptionKeys.ParseVerifier) ?? DefaultVerifier(mode, defaults.Verifier),
+            Adaptive = Read(extra, SpeculativeChatOptionKeys.Adaptive, s => bool.Parse(s)) ?? defaults.Adaptive,
+            StopTokens = stopTokens,
+        };
+
+        try
+        {
+            settings.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new ArgumentException($"Invalid chat options: {ex.Message}", nameof(chat), ex);
+        }
+
+        return settings;
+    }
+
+    private static VerifierKind DefaultVerifier(SpeculationMode mode, VerifierKind configured) =>
+        mode == SpeculationMode.MultiDraft && configured == VerifierKind.Standard ? VerifierKind.KSeq : configured;
+
+    private static int ParseInt(string value) => int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture);
+
+    private static T? Read<T>(AdditionalPropertiesDictionary? extra, string key, Func<string, T> parse)
+        where T : struct
+    {
+        if (extra is null || !extra.TryGetValue(key, out object? value) || value is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value switch
+            {
+                T typed => typed,
+                string text => parse(text),
+                IConvertible convertible when typeof(T) == typeof(int) || typeof(T) == typeof(bool) => (T)Convert.ChangeType(convertible, typeof(T), CultureInfo.InvariantCulture),
+                _ => parse(value.ToString() ?? string.Empty),
+            };
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
+        {
+            throw new ArgumentException($"ChatOptions.AdditionalProperties['{key}'] = '{value}' is not a valid value.", "options", ex);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+namespace SpecAI.Extensions;
+
+/// <summary>Keys of per-request overrides in <c>ChatOptions.AdditionalProperties</c> and of usage counters.</summary>
+public static class SpeculativeChatOptionKeys
+{
+    /// <summary>Speculation mode: none, draft, multi, lookup, judge.</summary>
+    public const string Mode = "specai.mode";
+
+    /// <summary>Draft length (int).</summary>
+    public const string DraftLength = "specai.draft_length";
+
+    /// <summary>Draft count k (int).</summary>
+    public const string DraftCount = "specai.draft_count";
+
+    /// <summary>Verifier: standard, kseq, rrs, rrs-wor, topk, greedy-draft, typical.</summary>
+    public const string Verifier = "specai.verifier";
+
+    /// <summary>Adaptive drafting on/off (bool).</summary>
+    public const string Adaptive = "specai.adaptive";
+
+    /// <summary>Usage counter: target verification calls.</summary>
+    public const string TargetCalls = "specai.target_calls";
+
+    /// <summary>Usage counter: drafted tokens.</summary>
+    public const string DraftedTokens = "specai.drafted_tokens";
+
+    /// <summary>Usage counter: accepted drafted tokens.</summary>
+    public const string AcceptedTokens = "specai.accepted_tokens";
+
+    /// <summary>Usage counter: steps decided by a LOSSY verifier (0 = the answer follows the target's law).</summary>
+    public const string LossySteps = "specai.lossy_steps";
+
+    /// <summary>Usage counter: mean optimal acceptance per verified position, in thousandths (multi-draft).</summary>
+    public const string OptimalAcceptanceMilli = "specai.optimal_acceptance_milli";
+
+    /// <summary>Usage counter: mean achieved acceptance per verified position, in thousandths (multi-draft).</summary>
+    public const string AchievedAcceptanceMilli = "specai.achieved_acceptance_milli";
+
+    /// <summary>Parses a mode string.</summary>
+    /// <param name="value">none, draft, multi, lookup or judge (case-insensitive); enum names also accepted.</param>
+    /// <returns>The mode.</returns>
+    /// <exception cref="ArgumentException">Unknown value.</exception>
+    public static SpeculationMode ParseMode(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "none" => SpeculationMode.None,
+        "draft" or "draftmodel" => SpeculationMode.DraftModel,
+        "multi" or "multidraft" => SpeculationMode.MultiDraft,
+        "lookup" or "promptlookup" => SpeculationMode.PromptLookup,
+        "judge" => SpeculationMode.Judge,
+        _ => throw new ArgumentException($"Unknown {Mode} '{value}'; use none, draft, multi, lookup or judge.", nameof(value)),
+    };
+
+    /// <summary>Parses a verifier string.</summary>
+    /// <param name="value">standard, kseq, rrs, rrs-wor, topk, greedy-draft or typical (case-insensitive); enum names also accepted.</param>
+    /// <returns>The verifier kind.</returns>
+    /// <exception cref="ArgumentException">Unknown value.</exception>
+    public static VerifierKind ParseVerifier(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "standard" => VerifierKind.Standard,
+        "kseq" => VerifierKind.KSeq,
+        "rrs" or "recursiverejection" => VerifierKind.RecursiveRejection,
+        "rrs-wor" or "recursiverejectionwithoutreplacement" => VerifierKind.RecursiveRejectionWithoutReplacement,
+        "topk" => VerifierKind.TopK,
+        "greedy-draft" or "greedydraft" => VerifierKind.GreedyDraft,
+        "typical" => VerifierKind.Typical,
+        _ => throw new ArgumentException($"Unknown {Verifier} '{value}'; use standard, kseq, rrs, rrs-wor, topk, greedy-draft or typical.", nameof(value)),
+    };
+}
