@@ -57,26 +57,6 @@ public class ForgeTests
     }
 
     [Fact]
-    public void GetOrCreateFamily_Default_IsFastCheapDraftAndReused()
-    {
-        using var temp = new TempFolder();
-        var clock = Stopwatch.StartNew();
-        ForgedFamily family = LlamaModelForge.GetOrCreateFamily(temp.Path);
-        TimeSpan first = clock.Elapsed;
-        DateTime written = File.GetLastWriteTimeUtc(family.TargetPath);
-
-        ForgedFamily again = LlamaModelForge.GetOrCreateFamily(temp.Path);
-
-        Assert.True(first < TimeSpan.FromSeconds(30), $"Forging the default family took {first}.");
-        Assert.True(family.CostRatio >= 8, $"Cost ratio {family.CostRatio:0.0} is below 8.");
-        Assert.Equal(family.TargetPath, again.TargetPath);
-        Assert.Equal(written, File.GetLastWriteTimeUtc(again.TargetPath));
-        Assert.Equal(family.CalibratedAgreement, again.CalibratedAgreement);
-        Assert.Equal(2, Directory.GetFiles(temp.Path).Length);
-        Assert.Contains($"forge{LlamaModelForge.FormatVersion}-", Path.GetFileName(family.TargetPath));
-    }
-
-    [Fact]
     public void Options_Invalid_Throw()
     {
         Assert.Throws<ArgumentException>(() => (Small with { Agreement = 0 }).Validate());
