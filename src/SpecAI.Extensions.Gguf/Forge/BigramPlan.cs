@@ -7,7 +7,7 @@ namespace SpecAI.Extensions.Gguf.Forge;
 /// </summary>
 /// <remarks>
 /// Target logits after token t: <c>L_t[v] = B_v · A_t = bias_v + σ g_v · u_t</c> with unit u_t (rank r - 1)
-/// and Gaussian g_v, so each logit is N(0, σ²) around the bias; σ is bisected to reach the requested
+/// and g_v of norm sqrt(r - 1) (random directions), so each logit is N(0, σ²) around the bias; σ is bisected to reach the requested
 /// mean entropy. The first coordinate of A_t is a constant γ that carries the bias.
 /// Draft logits: <c>L_t + ε N_t</c>, <c>N_t[v] = σ c_v · d_t</c> from independent factors of rank rn.
 /// For one context the draft's argmax stays the target's for ε below
@@ -53,7 +53,9 @@ internal sealed class BigramPlan
         for (int v = 0; v < plan.VocabularySize; v++)
         {
             random.FillUnit(plan.U.AsSpan(v * r1, r1));
-            random.FillGaussian(plan.G.AsSpan(v * r1, r1), 1.0);
+            // Equal norms: no token is a hub that every context favours, so sampled text visits many contexts.
+            random.FillUnit(plan.G.AsSpan(v * r1, r1));
+            TensorPrimitives.Multiply(plan.G.AsSpan(v * r1, r1), MathF.Sqrt(r1), plan.G.AsSpan(v * r1, r1));
             random.FillUnit(plan.D.AsSpan(v * plan.NoiseRank, plan.NoiseRank));
             random.FillGaussian(plan.C.AsSpan(v * plan.NoiseRank, plan.NoiseRank), 1.0);
         }

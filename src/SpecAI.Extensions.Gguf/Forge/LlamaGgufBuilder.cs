@@ -7,7 +7,7 @@ internal static class LlamaGgufBuilder
 {
     public const float RmsEpsilon = 1e-5f;
 
-    /// <summary>Writes the model; <paramref name="fillEmbedding"/> and <paramref name="fillOutput"/> give row t of token_embd and row v of output.</summary>
+    /// <summary>Writes the model (random block weights derived from <paramref name="seed"/>); <paramref name="fillEmbedding"/> and <paramref name="fillOutput"/> give row t of token_embd and row v of output.</summary>
     public static void Write(
         string path,
         string name,
@@ -16,7 +16,7 @@ internal static class LlamaGgufBuilder
         LlamaFamilyOptions options,
         Action<int, Span<float>> fillEmbedding,
         Action<int, Span<float>> fillOutput,
-        ForgeRandom random,
+        ulong seed,
         IEnumerable<KeyValuePair<string, GgufValue>> extraMetadata)
     {
         int n = shape.EmbeddingLength, v = vocabulary.Count, ff = shape.FeedForwardLength;
@@ -28,25 +28,42 @@ internal static class LlamaGgufBuilder
             writer.SetMetadata(key, value);
         }
 
-        writer.AddTensor(Matrix("token_embd.weight", n, v, options.WeightType, fillEmbedding));
+        // Each random tensor has its own generator (seed, index), so tensors are built in parallel and still reproducibly.
         var ones = Enumerable.Repeat(1f, n).ToArray();
-        double residual = options.ResidualScale;
+        double residual = options.ResidualScale, wide = 1.0 / Math.Sqrt(n);
+        var build = new List<Func<GgufTensor>>
+        {
+            () => Matrix("token_embd.weight", n, v, options.WeightType, fillEmbedding),
+        };
         for (int b = 0; b < shape.BlockCount; b++)
         {
             string p = $"blk.{b}.";
-            writer.AddTensor(GgufTensor.FromFloats(p + "attn_norm.weight", GgufTensorType.F32, [n], ones));
-            writer.AddTensor(Random(p + "attn_q.weight", n, n, 1.0 / Math.Sqrt(n), options.WeightType, random));
-            writer.AddTensor(Random(p + "attn_k.weight", n, kv, 1.0 / Math.Sqrt(n), options.WeightType, random));
-            writer.AddTensor(Random(p + "attn_v.weight", n, kv, 1.0 / Math.Sqrt(n), options.WeightType, random));
-            writer.AddTensor(Random(p + "attn_output.weight", n, n, residual / Math.Sqrt(n), options.WeightType, random));
-            writer.AddTensor(GgufTensor.FromFloats(p + "ffn_norm.weight", GgufTensorType.F32, [n], ones));
-            writer.AddTensor(Random(p + "ffn_gate.weight", n, ff, 1.0 / Math.Sqrt(n), options.WeightType, random));
-            writer.AddTensor(Random(p + "ffn_down.weight", ff, n, 2 * residual / Math.Sqrt(ff), options.WeightType, random));
-            writer.AddTensor(Random(p + "ffn_up.weight", n, ff, 1.0 / Math.Sqrt(n), options.WeightType, random));
+            build.Add(() => GgufTensor.FromFloats(p + "attn_norm.weight", GgufTensorType.F32, [n], ones));
+            build.Add(Random(p + "attn_q.weight", n, n, wide));
+            build.Add(Random(p + "attn_k.weight", n, kv, wide));
+            build.Add(Random(p + "attn_v.weight", n, kv, wide));
+            build.Add(Random(p + "attn_output.weight", n, n, residual * wide));
+            build.Add(() => GgufTensor.FromFloats(p + "ffn_norm.weight", GgufTensorType.F32, [n], ones));
+            build.Add(Random(p + "ffn_gate.weight", n, ff, wide));
+            build.Add(Random(p + "ffn_down.weight", ff, n, 2 * residual / Math.Sqrt(ff)));
+            build.Add(Random(p + "ffn_up.weight", n, ff, wide));
         }
 
-        writer.AddTensor(GgufTensor.FromFloats("output_norm.weight", GgufTensorType.F32, [n], ones));
-        writer.AddTensor(Matrix("output.weight", n, v, options.WeightType, fillOutput));
+        build.Add(() => GgufTensor.FromFloats("output_norm.weight", GgufTensorType.F32, [n], ones));
+        build.Add(() => Matrix("output.weight", n, v, options.WeightType, fillOutput));
+        var tensors = new GgufTensor[build.Count];
+        Parallel.For(0, build.Count, i => tensors[i] = build[i]());
+        foreach (GgufTensor tensor in tensors)
+        {
+            writer.AddTensor(tensor);
+        }
+
+        Func<GgufTensor> Random(string name, int cols, int rows, double std)
+        {
+            var random = new ForgeRandom(seed ^ (ulong)(build.Count + 1) * 0x9E3779B97F4A7C15UL);
+            return () => Matrix(name, cols, rows, options.WeightType, (_, row) => random.FillGaussian(row, std));
+        }
+
         writer.Write(path);
     }
 
@@ -107,6 +124,4 @@ internal static class LlamaGgufBuilder
         return GgufTensor.FromFloats(name, TensorTypeSelector.Choose(requested, shape), shape, values);
     }
 
-    private static GgufTensor Random(string name, int cols, int rows, double std, GgufTensorType requested, ForgeRandom random) =>
-        Matrix(name, cols, rows, requested, (_, row) => random.FillGaussian(row, std));
 }

@@ -17,7 +17,7 @@ namespace SpecAI.Extensions.Gguf.Forge;
 public static class LlamaModelForge
 {
     /// <summary>Bumped whenever the same options would produce different files; part of cached file names.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     private const string KeyPrefix = "specai.forge.";
 
@@ -47,13 +47,13 @@ public static class LlamaModelForge
             targetPath, options.Name + "-target", options.Target, vocabulary, options,
             (t, row) => { plan.FillA(t, row); Scale(row[..r], targetIn); },
             (v, row) => { plan.FillB(v, row); Scale(row[..r], 1 / targetIn); },
-            new ForgeRandom(options.Seed ^ 0x7A26E7UL),
+            options.Seed ^ 0x7A26E7UL,
             stats.Append(new(KeyPrefix + "role", GgufValue.FromString("target"))));
         LlamaGgufBuilder.Write(
             draftPath, options.Name + "-draft", options.Draft, vocabulary, options,
             (t, row) => { plan.FillA(t, row); plan.DRow(t).CopyTo(row[r..]); Scale(row, draftIn); },
             (v, row) => { plan.FillB(v, row); plan.FillNoiseOutput(v, row[r..]); Scale(row, 1 / draftIn); },
-            new ForgeRandom(options.Seed ^ 0xD2AF7UL),
+            options.Seed ^ 0xD2AF7UL,
             stats.Append(new(KeyPrefix + "role", GgufValue.FromString("draft"))));
 
         return new ForgedFamily
