@@ -72,7 +72,7 @@ public sealed class GgufWriter
         WriteTo(stream);
     }
 
-    /// <summary>Writes the file to <paramref name="stream"/>.</summary>
+    /// <summary>Writes the file to <paramref name="stream"/>, which must start the file at position 0 (header padding uses its position).</summary>
     public void WriteTo(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -104,14 +104,12 @@ public sealed class GgufWriter
             offset = Align(offset + tensor.Data.Length, alignment);
         }
 
-        long start = 0;
-        Pad(writer, ref start, Align(writer.BaseStream.Position, alignment) - writer.BaseStream.Position);
-        long position = 0;
+        writer.Flush();
+        Pad(writer, Align(writer.BaseStream.Position, alignment) - writer.BaseStream.Position);
         foreach (GgufTensor tensor in _tensors)
         {
             writer.Write(tensor.Data.Span);
-            position += tensor.Data.Length;
-            Pad(writer, ref position, Align(position, alignment) - position);
+            Pad(writer, Align(tensor.Data.Length, alignment) - tensor.Data.Length);
         }
 
         writer.Flush();
@@ -167,14 +165,12 @@ public sealed class GgufWriter
         writer.Write(bytes);
     }
 
-    private static void Pad(BinaryWriter writer, ref long position, long count)
+    private static void Pad(BinaryWriter writer, long count)
     {
         for (long i = 0; i < count; i++)
         {
             writer.Write((byte)0);
         }
-
-        position += count;
     }
 
     private static long Align(long n, int alignment) => (n + alignment - 1) / alignment * alignment;
