@@ -1,0 +1,199 @@
+using System.Numerics.Tensors;
+
+namespace SpecAI.Extensions.Gguf.Forge;
+
+/// <summary>
+/// The shared low-rank bigram table both models realise, and the draft's perturbation.
+/// </summary>
+/// <remarks>
+/// Target logits after token t: <c>L_t[v] = B_v · A_t = bias_v + σ g_v · u_t</c> with unit u_t (rank r - 1)
+/// and g_v of norm sqrt(r - 1) (random directions), so each logit is N(0, σ²) around the bias; σ is bisected to reach the requested
+/// mean entropy. The first coordinate of A_t is a constant γ that carries the bias.
+/// Draft logits: <c>L_t + ε N_t</c>, <c>N_t[v] = σ c_v · d_t</c> from independent factors of rank rn.
+/// For one context the draft's argmax stays the target's for ε below
+/// <c>ε*_t = min over v with N_v &gt; N_v* of (L_v* - L_v) / (N_v - N_v*)</c> (v* the target's argmax) and never
+/// again above it (an upper envelope of lines), so the agreement at ε is the share of contexts with
+/// ε*_t &gt; ε; ε is that quantile over contexts drawn by sampling the target at T = 1 from BOS.
+/// </remarks>
+internal sealed class BigramPlan
+{
+    private const float Gamma = 0.5f;
+
+    private BigramPlan(int vocab, int rank, int noiseRank)
+    {
+        VocabularySize = vocab;
+        Rank = rank;
+        NoiseRank = noiseRank;
+        U = new float[vocab * (rank - 1)];
+        G = new float[vocab * (rank - 1)];
+        D = new float[vocab * noiseRank];
+        C = new float[vocab * noiseRank];
+        Bias = new float[vocab];
+    }
+
+    public int VocabularySize { get; }
+    public int Rank { get; }
+    public int NoiseRank { get; }
+    public float[] U { get; }
+    public float[] G { get; }
+    public float[] D { get; }
+    public float[] C { get; }
+    public float[] Bias { get; }
+    public double Sigma { get; private set; }
+    public double Epsilon { get; private set; }
+    public double CalibratedAgreement { get; private set; }
+    public double MeanEntropy { get; private set; }
+    public double MeanEndOfSequenceProbability { get; private set; }
+
+    public static BigramPlan Create(LlamaFamilyOptions options, ForgeVocabulary vocabulary, ForgeRandom random)
+    {
+        int rank = options.EffectiveBigramRank;
+        var plan = new BigramPlan(vocabulary.Count, rank, options.Draft.EmbeddingLength - rank);
+        int r1 = rank - 1;
+        for (int v = 0; v < plan.VocabularySize; v++)
+        {
+            random.FillUnit(plan.U.AsSpan(v * r1, r1));
+            // Equal norms: no token is a hub that every context favours, so sampled text visits many contexts.
+            random.FillUnit(plan.G.AsSpan(v * r1, r1));
+            TensorPrimitives.Multiply(plan.G.AsSpan(v * r1, r1), MathF.Sqrt(r1), plan.G.AsSpan(v * r1, r1));
+            random.FillUnit(plan.D.AsSpan(v * plan.NoiseRank, plan.NoiseRank));
+            random.FillGaussian(plan.C.AsSpan(v * plan.NoiseRank, plan.NoiseRank), 1.0);
+        }
+
+        plan.Bias[vocabulary.EndOfSequence] = (float)options.EndOfSequenceLogitBias;
+        plan.Sigma = plan.CalibrateSigma(options.TargetEntropy, random);
+        plan.CalibrateEpsilon(options.Agreement, options.CalibrationSamples, vocabulary.BeginOfSequence, vocabulary.EndOfSequence, random);
+        return plan;
+    }
+
+    /// <summary>Row t of the embedding direction A (unit length, rank r).</summary>
+    public void FillA(int t, Span<float> destination)
+    {
+        float s = MathF.Sqrt(1 - (Gamma * Gamma));
+        destination[0] = Gamma;
+        ReadOnlySpan<float> u = U.AsSpan(t * (Rank - 1), Rank - 1);
+        for (int i = 0; i < u.Length; i++)
+        {
+            destination[i + 1] = s * u[i];
+        }
+    }
+
+    /// <summary>Row v of the output table B, so that B_v · A_t = bias_v + σ g_v · u_t.</summary>
+    public void FillB(int v, Span<float> destination)
+    {
+        float s = MathF.Sqrt(1 - (Gamma * Gamma));
+        destination[0] = Bias[v] / Gamma;
+        ReadOnlySpan<float> g = G.AsSpan(v * (Rank - 1), Rank - 1);
+        for (int i = 0; i < g.Length; i++)
+        {
+            destination[i + 1] = (float)(Sigma * g[i] / s);
+        }
+    }
+
+    /// <summary>Row t of the noise direction D (unit length).</summary>
+    public ReadOnlySpan<float> DRow(int t) => D.AsSpan(t * NoiseRank, NoiseRank);
+
+    /// <summary>Row v of the noise output, ε σ c_v.</summary>
+    public void FillNoiseOutput(int v, Span<float> destination) =>
+        TensorPrimitives.Multiply(C.AsSpan(v * NoiseRank, NoiseRank), (float)(Epsilon * Sigma), destination);
+
+    private void BaseLogits(int t, Span<float> destination)
+    {
+        int r1 = Rank - 1;
+        ReadOnlySpan<float> u = U.AsSpan(t * r1, r1);
+        for (int v = 0; v < VocabularySize; v++)
+        {
+            destination[v] = TensorPrimitives.Dot(G.AsSpan(v * r1, r1), u);
+        }
+    }
+
+    private double CalibrateSigma(double entropy, ForgeRandom random)
+    {
+        int samples = Math.Min(64, VocabularySize);
+        var rows = new float[samples][];
+        for (int i = 0; i < samples; i++)
+        {
+            rows[i] = new float[VocabularySize];
+            BaseLogits(random.NextInt(VocabularySize), rows[i]);
+        }
+
+        var logits = new double[VocabularySize];
+        double MeanEntropy(double sigma) => rows.Average(row =>
+        {
+            for (int v = 0; v < row.Length; v++)
+            {
+                logits[v] = (sigma * row[v]) + Bias[v];
+            }
+
+            return Softmax.Entropy(logits);
+        });
+
+        double lo = 0, hi = 64;
+        for (int i = 0; i < 40; i++)
+        {
+            double mid = 0.5 * (lo + hi);
+            (lo, hi) = MeanEntropy(mid) > entropy ? (mid, hi) : (lo, mid);
+        }
+
+        return 0.5 * (lo + hi);
+    }
+
+    private void CalibrateEpsilon(double agreement, int samples, int bos, int eos, ForgeRandom random)
+    {
+        var thresholds = new double[samples];
+        var logits = new float[VocabularySize];
+        var noise = new float[VocabularySize];
+        var p = new double[VocabularySize];
+        double entropySum = 0, eosSum = 0;
+        int t = bos;
+        for (int i = 0; i < samples; i++)
+        {
+            BaseLogits(t, logits);
+            TensorPrimitives.Multiply(logits, (float)Sigma, logits);
+            TensorPrimitives.Add(logits, Bias, logits);
+            ReadOnlySpan<float> d = DRow(t);
+            for (int v = 0; v < VocabularySize; v++)
+            {
+                noise[v] = (float)(Sigma * TensorPrimitives.Dot(C.AsSpan(v * NoiseRank, NoiseRank), d));
+            }
+
+            thresholds[i] = FlipThreshold(logits, noise);
+            for (int v = 0; v < VocabularySize; v++)
+            {
+                p[v] = logits[v];
+            }
+
+            entropySum += Softmax.Entropy(p);
+            Softmax.Normalize(p);
+            eosSum += p[eos];
+            t = Softmax.Sample(p, random.NextDouble());
+        }
+
+        Array.Sort(thresholds);
+        int disagree = (int)Math.Round((1 - agreement) * samples);
+        Epsilon = disagree == 0 ? 0
+            : disagree >= samples ? 2 * thresholds.Where(double.IsFinite).DefaultIfEmpty(1).Max()
+            : double.IsFinite(thresholds[disagree]) ? 0.5 * (thresholds[disagree - 1] + thresholds[disagree])
+            : 2 * thresholds[disagree - 1];
+        CalibratedAgreement = thresholds.Count(x => x > Epsilon) / (double)samples;
+        MeanEntropy = entropySum / samples;
+        MeanEndOfSequenceProbability = eosSum / samples;
+    }
+
+    /// <summary>The smallest ε at which argmax(L + ε N) leaves argmax(L); infinity if never.</summary>
+    internal static double FlipThreshold(ReadOnlySpan<float> logits, ReadOnlySpan<float> noise)
+    {
+        int best = TensorPrimitives.IndexOfMax(logits);
+        double min = double.PositiveInfinity;
+        for (int v = 0; v < logits.Length; v++)
+        {
+            double slope = (double)noise[v] - noise[best];
+            if (v != best && slope > 0)
+            {
+                min = Math.Min(min, ((double)logits[best] - logits[v]) / slope);
+            }
+        }
+
+        return min;
+    }
+}

@@ -1,0 +1,27 @@
+namespace SpecAI.Extensions.Gguf.Tests;
+
+/// <summary>A fresh temporary folder deleted on dispose.</summary>
+internal sealed class TempFolder : IDisposable
+{
+    public TempFolder()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "specai-gguf-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A native handle may still be closing; the OS temp cleaner takes the rest.
+        }
+    }
+}
