@@ -190,6 +190,13 @@ public sealed class SpeculativeChatClient : IChatClient
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var statistics = new SpeculationStatistics();
+        bool lossless = settings.Verifier != VerifierKind.Typical && settings.Mode != SpeculationMode.Judge;
+        using var activity = SpeculationTelemetry.ActivitySource.StartActivity("specai.generate");
+        activity?.SetTag("gen_ai.request.model", Metadata.DefaultModelId);
+        activity?.SetTag("specai.mode", settings.Mode.ToString());
+        activity?.SetTag("specai.verifier", settings.Verifier.ToString());
+        activity?.SetTag("specai.lossless", lossless);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -243,6 +250,11 @@ public sealed class SpeculativeChatClient : IChatClient
         {
             Statistics.Add(statistics);
             _gate.Release();
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started) - statistics.PrefillTime;
+            SpeculationTelemetry.RecordRequest(statistics, settings.Mode, settings.Verifier, lossless, elapsed);
+            activity?.SetTag("gen_ai.usage.output_tokens", statistics.GeneratedTokens);
+            activity?.SetTag("specai.target_calls", statistics.TargetCalls);
+            activity?.SetTag("specai.acceptance_rate", statistics.AcceptanceRate);
         }
     }
 
