@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SpecAI.Extensions.Backend;
 using SpecAI.Extensions.ChatClient;
+using SpecAI.Extensions.ChatClient.Tools;
 using SpecAI.Extensions.Drafting;
 using SpecAI.Extensions.Engine;
 
@@ -31,6 +32,7 @@ public sealed class SpeculativeChatClient : IChatClient
     private readonly HashSet<int> _stopTokens;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ILogger _logger;
+    private readonly Lazy<string[]> _tokenTexts;
     private bool _disposed;
 
     /// <summary>Loads the models and creates the client.</summary>
@@ -49,8 +51,9 @@ public sealed class SpeculativeChatClient : IChatClient
         (_options, _target, _draft) = loaded;
         _logger = (ILogger?)loggerFactory?.CreateLogger<SpeculativeChatClient>() ?? NullLogger.Instance;
         _engine = new SpeculativeEngine(_target, _draft is null ? null : new ModelDraftSource(_draft));
-        _formatter = new ChatPromptFormatter(_target.Weights);
+        _formatter = new ChatPromptFormatter(_target.Weights, _options.ToolCallFormat);
         _stopTokens = EndOfGenerationTokens(_target.Weights);
+        _tokenTexts = new Lazy<string[]>(() => DecodeVocabulary(_target.Weights));
         string modelId = _options.ModelId ?? _target.ModelName;
         Metadata = new ChatClientMetadata("specai-llamasharp", null, modelId);
         _logger.LogInformation(
@@ -83,7 +86,8 @@ public sealed class SpeculativeChatClient : IChatClient
         ObjectDisposedException.ThrowIf(_disposed, this);
         var settings = GenerationSettingsMapper.Map(options, _options, _stopTokens);
         int[] prompt = TokenizePrompt(messages, options);
-        return StreamAsync(prompt, settings, options?.StopSequences, cancellationToken);
+        bool tools = ChatPromptFormatter.Functions(options).Count > 0 && options?.ToolMode is not NoneChatToolMode;
+        return StreamAsync(prompt, settings, options?.StopSequences, tools, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -172,10 +176,13 @@ public sealed class SpeculativeChatClient : IChatClient
         }
     }
 
+    /// <summary>The decoded text of every token id (control tokens are empty), for constraints over text.</summary>
+    public IReadOnlyList<string> TokenTexts => _tokenTexts.Value;
+
     /// <summary>The target's session (tests compute exact laws from it).</summary>
     internal LLamaModelSession TargetSession => _target;
 
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(int[] prompt, GenerationSettings settings, IList<string>? stopSequences, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(int[] prompt, GenerationSettings settings, IList<string>? stopSequences, bool tools, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string responseId = "specai-" + Guid.NewGuid().ToString("N");
         string messageId = Guid.NewGuid().ToString("N");
@@ -202,6 +209,7 @@ public sealed class SpeculativeChatClient : IChatClient
             ObjectDisposedException.ThrowIf(_disposed, this);
             var decoder = new StreamingTokenDecoder(Encoding.UTF8, _target.Weights) { DecodeSpecialTokens = false };
             var filter = new StopSequenceFilter(stopSequences?.ToArray());
+            var toolCall = new ToolCallBuffer(tools, _formatter.ToolFormat);
             var finish = ChatFinishReason.Length;
             int generated = 0;
             using var tokens = _engine.Generate(prompt, settings, statistics, cancellationToken).GetEnumerator();
@@ -216,7 +224,7 @@ public sealed class SpeculativeChatClient : IChatClient
                 }
 
                 decoder.Add(token);
-                string text = filter.Push(decoder.Read());
+                string text = toolCall.Push(filter.Push(decoder.Read()));
                 if (text.Length > 0)
                 {
                     yield return Update([new TextContent(text)]);
@@ -235,10 +243,29 @@ public sealed class SpeculativeChatClient : IChatClient
                 string tail = filter.Push(decoder.Read());
                 tail += filter.Stopped ? string.Empty : filter.Flush();
                 finish = filter.Stopped ? ChatFinishReason.Stop : finish;
+                tail = toolCall.Push(tail);
                 if (tail.Length > 0)
                 {
                     yield return Update([new TextContent(tail)]);
                 }
+            }
+
+            var (heldText, calls) = toolCall.Complete();
+            if (calls.Count > 0)
+            {
+                finish = ChatFinishReason.ToolCalls;
+                var contents = new List<AIContent>();
+                if (heldText.Length > 0)
+                {
+                    contents.Add(new TextContent(heldText));
+                }
+
+                contents.AddRange(calls);
+                yield return Update(contents);
+            }
+            else if (heldText.Length > 0)
+            {
+                yield return Update([new TextContent(heldText)]);
             }
 
             var final = Update([new UsageContent(Usage(prompt.Length, generated, statistics))]);
@@ -378,6 +405,20 @@ public sealed class SpeculativeChatClient : IChatClient
                 throw new IncompatibleDraftModelException(target.ModelName, draft.ModelName, $"token {i} is '{a}' in the target but '{b}' in the draft");
             }
         }
+    }
+
+    private static string[] DecodeVocabulary(LLamaWeights weights)
+    {
+        var texts = new string[weights.Vocab.Count];
+        var decoder = new StreamingTokenDecoder(Encoding.UTF8, weights) { DecodeSpecialTokens = false };
+        for (int i = 0; i < texts.Length; i++)
+        {
+            decoder.Add(i);
+            texts[i] = decoder.Read();
+            decoder.Reset();
+        }
+
+        return texts;
     }
 
     private static HashSet<int> EndOfGenerationTokens(LLamaWeights weights)

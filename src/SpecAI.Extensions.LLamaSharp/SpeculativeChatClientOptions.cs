@@ -82,6 +82,9 @@ public sealed class SpeculativeChatClientOptions
     [Range(1, 64)]
     public int SequenceCount { get; set; } = 8;
 
+    /// <summary>How tools (<c>ChatOptions.Tools</c>) are presented to the model; Auto picks from its chat template.</summary>
+    public ToolCallFormat ToolCallFormat { get; set; } = ToolCallFormat.Auto;
+
     /// <summary>Receives model load progress in [0, 1] (target, then draft).</summary>
     public IProgress<float>? LoadProgress { get; set; }
 

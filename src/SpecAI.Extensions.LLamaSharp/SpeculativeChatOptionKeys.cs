@@ -18,6 +18,12 @@ public static class SpeculativeChatOptionKeys
     /// <summary>Adaptive drafting on/off (bool).</summary>
     public const string Adaptive = "specai.adaptive";
 
+    /// <summary>
+    /// An <see cref="Sampling.ITokenConstraint"/> instance restricting the answer (applied to draft and target alike,
+    /// so speculation stays lossless with respect to the constrained target).
+    /// </summary>
+    public const string Constraint = "specai.constraint";
+
     /// <summary>Usage counter: target verification calls.</summary>
     public const string TargetCalls = "specai.target_calls";
 

@@ -18,11 +18,11 @@ public sealed class StoriesClients : IDisposable
 
     public static List<ChatMessage> Prompt(string text = "Once upon a time, there was a little girl named Lily.") => [new(ChatRole.User, text)];
 
-    public static SpeculativeChatClient Create(string draft, int draftLength = 4) => new(new SpeculativeChatClientOptions
+    public static SpeculativeChatClient Create(string draft, int draftLength = 4, int contextSize = 512) => new(new SpeculativeChatClientOptions
     {
         TargetModelPath = TestModels.Stories,
         DraftModelPath = draft,
-        ContextSize = 512,
+        ContextSize = contextSize,
         DraftLength = draftLength,
         Threads = 1,
         BatchSize = 128,

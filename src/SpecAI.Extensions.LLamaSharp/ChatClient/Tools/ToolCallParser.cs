@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace SpecAI.Extensions.ChatClient.Tools;
+
+/// <summary>
+/// Finds tool calls in model output. Malformed calls are left as plain text: a model's bad JSON must never
+/// become an exception deep inside the client.
+/// </summary>
+internal static class ToolCallParser
+{
+    private const string Open = "<tool_call>";
+    private const string Close = "</tool_call>";
+
+    /// <summary>Whether <paramref name="text"/> (so far) could still be the start of a tool call.</summary>
+    public static bool MayStartCall(string text, ToolCallFormat format)
+    {
+        string trimmed = text.TrimStart();
+        if (trimmed.Length == 0)
+        {
+            return true;
+        }
+
+        return format == ToolCallFormat.Llama31
+            ? trimmed[0] == '{' || "<|python_tag|>".StartsWith(trimmed, StringComparison.Ordinal) || trimmed.StartsWith("<|python_tag|>", StringComparison.Ordinal)
+            : Open.StartsWith(trimmed, StringComparison.Ordinal) || trimmed.StartsWith(Open, StringComparison.Ordinal);
+    }
+
+    /// <summary>Parses the calls in a complete answer; returns the remaining text and the calls (empty when none parse).</summary>
+    public static (string Text, List<FunctionCallContent> Calls) Parse(string text, ToolCallFormat format)
+    {
+        var calls = new List<FunctionCallContent>();
+        if (format == ToolCallFormat.Llama31)
+        {
+            string body = text.Trim();
+            if (body.StartsWith("<|python_tag|>", StringComparison.Ordinal))
+            {
+                body = body["<|python_tag|>".Length..].Trim();
+            }
+
+            if (TryParseCall(body, "parameters", out var call))
+            {
+                calls.Add(call);
+                return (string.Empty, calls);
+            }
+
+            return (text, calls);
+        }
+
+        var rest = new System.Text.StringBuilder();
+        int position = 0;
+        while (true)
+        {
+            int start = text.IndexOf(Open, position, StringComparison.Ordinal);
+            if (start < 0)
+            {
+                break;
+            }
+
+            int end = text.IndexOf(Close, start, StringComparison.Ordinal);
+            string json = end < 0 ? text[(start + Open.Length)..] : text[(start + Open.Length)..end];
+            if (!TryParseCall(json.Trim(), "arguments", out var call))
+            {
+                // Malformed: keep everything as text.
+                return (text, new List<FunctionCallContent>());
+            }
+
+            calls.Add(call);
+            rest.Append(text, position, start - position);
+            position = end < 0 ? text.Length : end + Close.Length;
+        }
+
+        rest.Append(text, position, text.Length - position);
+        return (calls.Count > 0 ? rest.ToString().Trim() : text, calls);
+    }
+
+    private static bool TryParseCall(string json, string argumentsProperty, out FunctionCallContent call)
+    {
+        call = null!;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String
+                || string.IsNullOrWhiteSpace(name.GetString()))
+            {
+                return false;
+            }
+
+            var arguments = new Dictionary<string, object?>();
+            if (root.TryGetProperty(argumentsProperty, out var args) || root.TryGetProperty("arguments", out args))
+            {
+                if (args.ValueKind == JsonValueKind.String)
+                {
+                    using var inner = JsonDocument.Parse(args.GetString()!);
+                    args = inner.RootElement.Clone();
+                }
+
+                if (args.ValueKind != JsonValueKind.Object)
+                {
+                    return false;
+                }
+
+                foreach (var property in args.EnumerateObject())
+                {
+                    arguments[property.Name] = property.Value.Clone();
+                }
+            }
+
+            call = new FunctionCallContent("call_" + Guid.NewGuid().ToString("N")[..12], name.GetString()!, arguments);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}
