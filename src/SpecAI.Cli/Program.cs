@@ -1,0 +1,7 @@
+using System.CommandLine;
+using SpecAI.Cli;
+
+var root = new RootCommand("specai: speculative decoding tools for SpecAI.Extensions (forge models, benchmark).");
+root.Subcommands.Add(ForgeCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+return root.Parse(args).Invoke();
