@@ -1,0 +1,109 @@
+// ConsoleBot: a streaming chat over SpeculativeChatClient.
+//   dotnet run --project examples/ConsoleBot                       (forges a tiny ChatML model pair into .models/)
+//   dotnet run --project examples/ConsoleBot -- --target t.gguf --draft d.gguf
+//   dotnet run --project examples/ConsoleBot -- --prompt "Hello" --once
+// Commands in the interactive loop: /mode none|draft|lookup|multi, /quit.
+using System.Diagnostics;
+using Microsoft.Extensions.AI;
+using SpecAI.Extensions;
+using SpecAI.Extensions.Gguf.Forge;
+using Spectre.Console;
+
+string? target = Option(args, "--target");
+string? draft = Option(args, "--draft");
+string? prompt = Option(args, "--prompt");
+bool once = args.Contains("--once");
+
+if (target is null)
+{
+    string cache = Path.Combine(Directory.GetCurrentDirectory(), ".models");
+    var family = AnsiConsole.Status().Start("Forging a tiny ChatML target/draft pair...", _ => LlamaModelForge.GetOrCreateFamily(cache, LlamaFamilyOptions.ChatTiny));
+    target = family.TargetPath;
+    draft ??= family.DraftPath;
+}
+
+using var client = new SpeculativeChatClient(new SpeculativeChatClientOptions
+{
+    TargetModelPath = target,
+    DraftModelPath = draft,
+    ContextSize = 2048,
+    MaxOutputTokens = 256,
+});
+AnsiConsole.MarkupLine($"[grey]target[/] {Markup.Escape(Path.GetFileName(target))}  [grey]draft[/] {Markup.Escape(draft is null ? "(none)" : Path.GetFileName(draft))}");
+
+string mode = draft is null ? "lookup" : "draft";
+var history = new List<ChatMessage>();
+
+if (once)
+{
+    await TurnAsync(prompt ?? "Hello");
+    return;
+}
+
+AnsiConsole.MarkupLine("[grey]Commands: /mode none|draft|lookup|multi, /quit[/]");
+if (prompt is not null)
+{
+    await TurnAsync(prompt);
+}
+
+while (true)
+{
+    string line = AnsiConsole.Ask<string>("[green]you>[/]").Trim();
+    if (line is "/quit" or "/exit")
+    {
+        break;
+    }
+
+    if (line.StartsWith("/mode", StringComparison.Ordinal))
+    {
+        string next = line["/mode".Length..].Trim().ToLowerInvariant();
+        if (next is "none" or "draft" or "lookup" or "multi" && (draft is not null || next is "none" or "lookup"))
+        {
+            mode = next;
+            AnsiConsole.MarkupLine($"[grey]mode = {mode}[/]");
+        }
+        else
+        {
+            AnsiConsole.MarkupLine("[red]usage: /mode none|draft|lookup|multi (draft and multi need a draft model)[/]");
+        }
+
+        continue;
+    }
+
+    await TurnAsync(line);
+}
+
+async Task TurnAsync(string text)
+{
+    history.Add(new ChatMessage(ChatRole.User, text));
+    var options = new ChatOptions { AdditionalProperties = new() { [SpeculativeChatOptionKeys.Mode] = mode } };
+    long generatedBefore = client.Statistics.GeneratedTokens;
+    long draftedBefore = client.Statistics.DraftedTokens;
+    long acceptedBefore = client.Statistics.AcceptedTokens;
+
+    AnsiConsole.Markup("[blue]bot>[/] ");
+    var updates = new List<ChatResponseUpdate>();
+    var clock = Stopwatch.StartNew();
+    await foreach (var update in client.GetStreamingResponseAsync(history, options))
+    {
+        updates.Add(update);
+        AnsiConsole.Write(new Text(update.Text));
+    }
+
+    clock.Stop();
+    AnsiConsole.WriteLine();
+    history.AddMessages(updates);
+
+    long generated = client.Statistics.GeneratedTokens - generatedBefore;
+    long drafted = client.Statistics.DraftedTokens - draftedBefore;
+    long accepted = client.Statistics.AcceptedTokens - acceptedBefore;
+    double tokensPerSecond = generated / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+    string acceptance = drafted == 0 ? "n/a" : $"{100.0 * accepted / drafted:F1}% ({accepted}/{drafted})";
+    AnsiConsole.MarkupLine($"[grey]{generated} tokens in {clock.Elapsed.TotalSeconds:F2}s = {tokensPerSecond:F1} tok/s; mode {mode}; acceptance {acceptance}[/]");
+}
+
+static string? Option(string[] args, string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
