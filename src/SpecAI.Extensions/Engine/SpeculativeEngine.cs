@@ -56,6 +56,10 @@ public sealed class SpeculativeEngine
     /// <returns>The generated tokens.</returns>
     /// <exception cref="ArgumentException">The prompt is empty or does not fit the context.</exception>
     public IEnumerable<int> Generate(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, CancellationToken cancellationToken = default)
+        => Generate(prompt, settings, statistics, verifier: null, cancellationToken);
+
+    /// <summary>As the public overload, with a verifier instance instead of <see cref="GenerationSettings.Verifier"/> (tests pair rules with wrong schemes).</summary>
+    internal IEnumerable<int> Generate(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier? verifier, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(settings);
@@ -76,7 +80,7 @@ public sealed class SpeculativeEngine
             throw new InvalidOperationException($"Speculation mode {settings.Mode} needs a draft model, and none was configured.");
         }
 
-        return Run(prompt, settings, statistics, cancellationToken);
+        return Run(prompt, settings, statistics, verifier ?? VerifierFactory.Create(settings.Verifier, settings.Sampling), cancellationToken);
     }
 
     /// <summary>Forgets the cached conversation (KV of every sequence) in target and draft.</summary>
@@ -86,13 +90,12 @@ public sealed class SpeculativeEngine
         _draftModel?.Reset();
     }
 
-    private IEnumerable<int> Run(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, CancellationToken cancellationToken)
+    private IEnumerable<int> Run(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier verifier, CancellationToken cancellationToken)
     {
         var tokens = new List<int>(prompt.Count + settings.MaxTokens + 1);
         tokens.AddRange(prompt);
         var processor = new LogitProcessor(settings.Sampling, settings.Constraint);
         IRandomSource random = settings.RandomSource ?? new SeededRandomSource(settings.Seed ?? Random.Shared.NextInt64());
-        var verifier = VerifierFactory.Create(settings.Verifier, settings.Sampling);
         IDraftSource? drafter = settings.Mode switch
         {
             SpeculationMode.DraftModel or SpeculationMode.MultiDraft or SpeculationMode.Judge => _draftModel,
