@@ -108,16 +108,27 @@ public sealed class AdaptiveDraftPolicy
     /// <param name="depth">Depth, from 1.</param>
     /// <param name="count">Drafts per step in this step.</param>
     /// <param name="continued">Whether the committed token was one of the drafts.</param>
-    public void RecordDepth(int depth, int count, bool continued)
+    public void RecordDepth(int depth, int count, bool continued) => RecordDepth(depth, count, continued ? 1.0 : 0.0);
+
+    /// <summary>Records an observed acceptance rate at a depth (aggregated or scripted measurements), blended like one step.</summary>
+    /// <param name="depth">Depth, from 1.</param>
+    /// <param name="count">Drafts per step.</param>
+    /// <param name="acceptance">The observed rate in [0, 1].</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="acceptance"/> is not in [0, 1].</exception>
+    public void RecordDepth(int depth, int count, double acceptance)
     {
+        if (!(acceptance >= 0 && acceptance <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(acceptance), acceptance, "Acceptance must be in [0, 1].");
+        }
+
         if (depth < 1 || depth > MaxDepth)
         {
             return;
         }
 
         int k = Math.Clamp(count, 1, MaxCount);
-        double x = continued ? 1.0 : 0.0;
-        _acceptance[k, depth] = double.IsNaN(_acceptance[k, depth]) ? x : Blend(_acceptance[k, depth], x);
+        _acceptance[k, depth] = double.IsNaN(_acceptance[k, depth]) ? acceptance : Blend(_acceptance[k, depth], acceptance);
     }
 
     /// <summary>Estimated probability that the walk continues at <paramref name="depth"/> given it got there, with k drafts.</summary>
