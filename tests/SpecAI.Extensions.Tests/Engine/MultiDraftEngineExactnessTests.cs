@@ -8,16 +8,17 @@ namespace SpecAI.Extensions.Tests.Engine;
 
 public class MultiDraftEngineExactnessTests
 {
-    public static TheoryData<VerifierKind, int, int> Cases
+    public static TheoryData<VerifierKind, int, int, double, double> Cases
     {
         get
         {
-            var data = new TheoryData<VerifierKind, int, int>();
+            var data = new TheoryData<VerifierKind, int, int, double, double>();
             foreach (var kind in new[] { VerifierKind.KSeq, VerifierKind.RecursiveRejection, VerifierKind.RecursiveRejectionWithoutReplacement, VerifierKind.TopK, VerifierKind.GreedyDraft })
             {
-                // vocabulary, drafts
-                data.Add(kind, 4, 2);
-                data.Add(kind, 3, 3);
+                // vocabulary, drafts, temperature, top-p
+                data.Add(kind, 4, 2, 1.0, 1.0);
+                data.Add(kind, 3, 3, 1.0, 1.0);
+                data.Add(kind, 4, 2, 0.8, 0.9);
             }
 
             return data;
@@ -26,10 +27,10 @@ public class MultiDraftEngineExactnessTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void ExactEnumeration_MultiDraft_SequenceLawEqualsTarget(VerifierKind kind, int vocabulary, int draftCount)
+    public void ExactEnumeration_MultiDraft_SequenceLawEqualsTarget(VerifierKind kind, int vocabulary, int draftCount, double temperature, double topP)
     {
         var kit = new EngineTestKit(vocabulary, draftNoise: 1.5);
-        var sampling = new SamplingOptions { Temperature = 1.0 };
+        var sampling = new SamplingOptions { Temperature = temperature, TopP = topP };
         var settings = new GenerationSettings
         {
             Sampling = sampling,
@@ -38,6 +39,9 @@ public class MultiDraftEngineExactnessTests
             DraftCount = draftCount,
             Mode = SpeculationMode.MultiDraft,
             Verifier = kind,
+
+            // The diagnostic is tested on its own; it does not touch the random source, and it slows enumeration.
+            MeasureOptimalAcceptance = false,
         };
         var (expected, actual) = Laws(kit, [0, 1], settings);
         AssertSameLaw(expected, actual);
