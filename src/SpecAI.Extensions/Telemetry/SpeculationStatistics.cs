@@ -276,7 +276,10 @@ public sealed class SpeculationStatistics
     /// <inheritdoc />
     public override string ToString() =>
         $"generated {GeneratedTokens}, target calls {TargetCalls}, drafted {DraftedTokens}, accepted {AcceptedTokens} " +
-        $"(rate {AcceptanceRate:F3}, {TokensPerTargetCall:F2} tokens/call){(LossySteps > 0 ? $", LOSSY steps {LossySteps}" : string.Empty)}";
+        $"(rate {AcceptanceRate:F3}, {TokensPerTargetCall:F2} tokens/call)" +
+        (double.IsNaN(OptimalAcceptance) ? string.Empty : $", acceptance achieved {AchievedAcceptance:F3} of optimal {OptimalAcceptance:F3}") +
+        (StepsWithSpeculationOff > 0 ? $", speculation off {StepsWithSpeculationOff} steps" : string.Empty) +
+        (LossySteps > 0 ? $", LOSSY steps {LossySteps}" : string.Empty);
 
     internal static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
 }

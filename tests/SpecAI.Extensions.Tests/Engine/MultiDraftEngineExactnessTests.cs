@@ -47,13 +47,16 @@ public class MultiDraftEngineExactnessTests
         AssertSameLaw(expected, actual);
     }
 
-    [Fact]
-    public void ExactEnumeration_TopKDraftsWithRecursiveRejectionRule_IsDetectedAsLossy()
+    [Theory]
+    [InlineData(DraftScheme.TopK)]
+    [InlineData(DraftScheme.WithoutReplacement)]
+    public void ExactEnumeration_WrongSchemeForRecursiveRejectionRule_IsDetectedAsLossy(DraftScheme scheme)
     {
-        // Wrong on purpose: top-k drafts verified as if they were independent samples of the draft's softmax.
-        var kit = new EngineTestKit(3, draftNoise: 1.5);
-        var settings = new GenerationSettings { MaxTokens = 2, DraftLength = 2, DraftCount = 2, Mode = SpeculationMode.MultiDraft };
-        var (expected, actual) = Laws(kit, [0, 1], settings, new WrongScheme(RecursiveRejectionVerifier.Instance, DraftScheme.TopK));
+        // Wrong on purpose (DESIGN 3.3, 3.4): top-k drafts verified as if they were independent samples of the
+        // draft's softmax; distinct (deduplicated) drafts verified with the with-replacement update.
+        var kit = new EngineTestKit(3, draftNoise: 3.0);
+        var settings = new GenerationSettings { MaxTokens = 2, DraftLength = 2, DraftCount = 2, Mode = SpeculationMode.MultiDraft, MeasureOptimalAcceptance = false };
+        var (expected, actual) = Laws(kit, [0, 1], settings, new WrongScheme(RecursiveRejectionVerifier.Instance, scheme));
         Assert.True(TotalVariation(expected, actual) > 1e-3, $"total variation {TotalVariation(expected, actual)}");
     }
 
