@@ -12,7 +12,10 @@ public enum SpeculationMode
     /// <summary>Several drafts from the draft model, verified together as a tree in one target batch.</summary>
     MultiDraft,
 
-    /// <summary>Drafts copied from matching n-grams of the prompt and the text so far; no draft model needed.</summary>
+    /// <summary>
+    /// Drafts copied from matching n-grams of the prompt and the text so far; no draft model needed. With
+    /// <see cref="Engine.GenerationSettings.CombineLookupWithDraftModel"/> and a draft model, the model fills the rest of the draft length.
+    /// </summary>
     PromptLookup,
 
     /// <summary>Judge decoding (Bachmann et al. 2025): a trained head may keep drafts the standard rule rejects. LOSSY.</summary>

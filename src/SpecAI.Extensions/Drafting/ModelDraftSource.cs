@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using SpecAI.Extensions.Engine;
+using SpecAI.Extensions.Sampling;
 
 namespace SpecAI.Extensions.Drafting;
 
@@ -7,6 +9,15 @@ namespace SpecAI.Extensions.Drafting;
 /// Drafts with a small model: k branches drafted together, one draft-model batch per depth across all
 /// branches (a node shared by several branches is decoded once with all their sequence ids).
 /// </summary>
+/// <remarks>
+/// At temperature 0 the draft law is one-hot, so a <see cref="DraftScheme.TopK"/> or
+/// <see cref="DraftScheme.GreedyDraft"/> node would offer one candidate only. There the candidates are the
+/// tokens ranked by the draft's adjusted logits (<see cref="LogitProcessor.AdjustLogits"/>: bias, penalties,
+/// constraint), greedy token first, and the node is marked deterministic: greedy verification is lossless
+/// for any deterministic choice of drafts. When the tree already holds a single-branch prefix (drafted by
+/// an earlier source, see <see cref="CombinedDraftSource"/>), the model decodes that prefix in one batch
+/// and drafts the rest of the length below it.
+/// </remarks>
 public sealed class ModelDraftSource : IDraftSource
 {
     private readonly SessionCache _cache;
@@ -29,6 +40,7 @@ public sealed class ModelDraftSource : IDraftSource
     public IModelSession Session => _cache.Session;
 
     /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">The tree holds a drafted prefix and more than one branch.</exception>
     public void Draft(DraftRequest request, DraftTree tree, int draftLength)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -36,9 +48,15 @@ public sealed class ModelDraftSource : IDraftSource
         var session = _cache.Session;
         List<int> committed = request.Committed;
         int n = committed.Count;
+        int prefix = tree.PathOf(0).Count;
         _decodedDepth = 0;
+        if (prefix > 0 && tree.BranchCount > 1)
+        {
+            throw new InvalidOperationException("A draft model can continue a drafted prefix only on a single-branch tree.");
+        }
+
         draftLength = Math.Min(draftLength, session.ContextSize - n);
-        if (draftLength <= 0)
+        if (draftLength <= prefix)
         {
             return;
         }
@@ -49,18 +67,45 @@ public sealed class ModelDraftSource : IDraftSource
             _scratch = new double[vocabulary];
         }
 
-        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(committed);
-        int rootIndex = _cache.Prefill(span, n, logitsAtLast: true, _batch, request.Statistics, isTarget: false);
-        long started = Stopwatch.GetTimestamp();
-        Span<double> q = tree.RentChildDistribution(0);
-        request.Processor.Process(session.GetLogits(rootIndex), span, request.GeneratedCount, q);
-        if (tree.BranchCount > 1)
+        bool ranked = request.Processor.Options.IsGreedy && request.Scheme is DraftScheme.TopK or DraftScheme.GreedyDraft;
+        var span = CollectionsMarshal.AsSpan(committed);
+        long started;
+        if (prefix == 0)
         {
-            _cache.Fork(tree.BranchCount);
+            int rootIndex = _cache.Prefill(span, n, logitsAtLast: true, _batch, request.Statistics, isTarget: false);
+            started = Stopwatch.GetTimestamp();
+            DraftDistribution(request, tree, 0, session.GetLogits(rootIndex), span, request.GeneratedCount, ranked);
+            if (tree.BranchCount > 1)
+            {
+                _cache.Fork(tree.BranchCount);
+            }
+
+            ExtendNode(request, tree, 0, ranked);
+        }
+        else
+        {
+            // The looked-up tokens: one batch on the main sequence, logits at the last one only.
+            _cache.Prefill(span, n, logitsAtLast: false, _batch, request.Statistics, isTarget: false);
+            var path = tree.PathOf(0);
+            _batch.Clear();
+            for (int i = 0; i < prefix; i++)
+            {
+                _batch.Add(tree.Nodes[path[i]].Token, n + i, _cache.MainSequence, wantLogits: i == prefix - 1);
+            }
+
+            long decodeStart = Stopwatch.GetTimestamp();
+            session.Decode(_batch);
+            request.Statistics.RecordDecode(false, _batch.Count, Stopwatch.GetElapsedTime(decodeStart), prefill: false);
+            started = Stopwatch.GetTimestamp();
+            _decodedDepth = prefix;
+            int tip = path[prefix - 1];
+            AppendPath(tree, tip, committed);
+            DraftDistribution(request, tree, tip, session.GetLogits(prefix - 1), CollectionsMarshal.AsSpan(committed), request.GeneratedCount + prefix, ranked);
+            committed.RemoveRange(n, committed.Count - n);
+            ExtendNode(request, tree, tip, ranked);
         }
 
-        ExtendNode(request, tree, 0);
-        for (int depth = 1; depth < draftLength; depth++)
+        for (int depth = prefix + 1; depth < draftLength; depth++)
         {
             _nodesAtDepth.Clear();
             _batch.Clear();
@@ -79,7 +124,7 @@ public sealed class ModelDraftSource : IDraftSource
                 }
 
                 node.TargetBatchIndex = -1;
-                _batch.Add(node.Token, n - 1 + depth, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_sequences), wantLogits: true);
+                _batch.Add(node.Token, n - 1 + depth, CollectionsMarshal.AsSpan(_sequences), wantLogits: true);
                 _nodesAtDepth.Add(i);
             }
 
@@ -97,12 +142,10 @@ public sealed class ModelDraftSource : IDraftSource
             for (int j = 0; j < _nodesAtDepth.Count; j++)
             {
                 int nodeIndex = _nodesAtDepth[j];
-                int pathStart = committed.Count;
                 AppendPath(tree, nodeIndex, committed);
-                q = tree.RentChildDistribution(nodeIndex);
-                request.Processor.Process(session.GetLogits(j), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(committed), request.GeneratedCount + committed.Count - n, q);
-                committed.RemoveRange(pathStart, committed.Count - pathStart);
-                ExtendNode(request, tree, nodeIndex);
+                DraftDistribution(request, tree, nodeIndex, session.GetLogits(j), CollectionsMarshal.AsSpan(committed), request.GeneratedCount + committed.Count - n, ranked);
+                committed.RemoveRange(n, committed.Count - n);
+                ExtendNode(request, tree, nodeIndex, ranked);
             }
         }
 
@@ -121,7 +164,22 @@ public sealed class ModelDraftSource : IDraftSource
     /// <inheritdoc />
     public void Reset() => _cache.Reset();
 
-    private void ExtendNode(DraftRequest request, DraftTree tree, int nodeIndex)
+    // q of the node's children; when ranked (temperature 0), a softmax of the adjusted logits used only to rank.
+    private static void DraftDistribution(DraftRequest request, DraftTree tree, int nodeIndex, ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int generatedCount, bool ranked)
+    {
+        Span<double> q = tree.RentChildDistribution(nodeIndex);
+        if (ranked)
+        {
+            request.Processor.AdjustLogits(logits, history, generatedCount, q);
+            LogitProcessor.Softmax(q);
+        }
+        else
+        {
+            request.Processor.Process(logits, history, generatedCount, q);
+        }
+    }
+
+    private void ExtendNode(DraftRequest request, DraftTree tree, int nodeIndex, bool ranked)
     {
         var node = tree.Nodes[nodeIndex];
         int count = node.Branches.Count;
@@ -130,7 +188,12 @@ public sealed class ModelDraftSource : IDraftSource
             _candidates = new int[count];
         }
 
-        int drawn = CandidateSampler.Sample(request.Scheme, tree.ChildDistributionOf(nodeIndex), count, request.Random, _candidates, _scratch);
+        var scheme = ranked ? DraftScheme.TopK : request.Scheme;
+        int drawn = CandidateSampler.Sample(scheme, tree.ChildDistributionOf(nodeIndex), count, request.Random, _candidates, _scratch);
+        if (ranked)
+        {
+            tree.MarkDeterministic(nodeIndex);
+        }
 
         for (int i = 0; i < drawn; i++)
         {

@@ -38,8 +38,31 @@ public sealed record GenerationSettings
     /// <summary>Optional constraint (grammar) applied to both draft and target distributions.</summary>
     public ITokenConstraint? Constraint { get; init; }
 
-    /// <summary>Whether the engine may change the draft length and count from its measured costs and acceptance.</summary>
+    /// <summary>
+    /// Whether the engine chooses the draft length and count before each step from its measured costs and
+    /// acceptance (<see cref="AdaptiveDraftPolicy"/>), within <see cref="DraftLength"/> and <see cref="DraftCount"/>,
+    /// switching speculation off while it does not pay.
+    /// </summary>
     public bool Adaptive { get; init; }
+
+    /// <summary>
+    /// Whether to record, at each verified node with sampled drafts, the optimal and the achieved acceptance
+    /// (<see cref="Verification.OptimalAcceptance"/>; costs O(V log V) per node). <see langword="null"/> (default):
+    /// on for <see cref="SpeculationMode.MultiDraft"/>, off otherwise.
+    /// </summary>
+    public bool? MeasureOptimalAcceptance { get; init; }
+
+    /// <summary>In <see cref="SpeculationMode.PromptLookup"/>, whether the draft model (when there is one) fills the draft length after the looked-up tokens.</summary>
+    public bool CombineLookupWithDraftModel { get; init; }
+
+    /// <summary>Longest n-gram prompt lookup matches (tried first). Default 3.</summary>
+    public int PromptLookupMaxNgram { get; init; } = 3;
+
+    /// <summary>Shortest n-gram prompt lookup matches. Default 1.</summary>
+    public int PromptLookupMinNgram { get; init; } = 1;
+
+    /// <summary>Whether the optimal-acceptance diagnostic runs for this request (see <see cref="MeasureOptimalAcceptance"/>).</summary>
+    public bool MeasuresOptimalAcceptance => MeasureOptimalAcceptance ?? Mode == SpeculationMode.MultiDraft;
 
     /// <summary>Checks ranges.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>
@@ -59,6 +82,16 @@ public sealed record GenerationSettings
         if (DraftCount < 1 || DraftCount > 16)
         {
             throw new ArgumentOutOfRangeException(nameof(DraftCount), DraftCount, "DraftCount must be in [1, 16].");
+        }
+
+        if (PromptLookupMinNgram < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PromptLookupMinNgram), PromptLookupMinNgram, "PromptLookupMinNgram must be >= 1.");
+        }
+
+        if (PromptLookupMaxNgram < PromptLookupMinNgram)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PromptLookupMaxNgram), PromptLookupMaxNgram, "PromptLookupMaxNgram must be >= PromptLookupMinNgram.");
         }
     }
 }

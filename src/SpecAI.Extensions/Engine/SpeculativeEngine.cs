@@ -25,16 +25,25 @@ public sealed class SpeculativeEngine
     private readonly List<int> _sequences = new();
     private readonly List<int> _candidates = new();
     private readonly List<int> _candidateNodes = new();
+    private readonly TimeProvider _time;
 
     /// <summary>Creates an engine over a target session and an optional draft source.</summary>
     /// <param name="target">The target model.</param>
-    /// <param name="draftModel">Drafts for <see cref="SpeculationMode.DraftModel"/> and <see cref="SpeculationMode.MultiDraft"/>; null when there is no draft model.</param>
-    public SpeculativeEngine(IModelSession target, IDraftSource? draftModel = null)
+    /// <param name="draftModel">Drafts for <see cref="SpeculationMode.DraftModel"/> and <see cref="SpeculationMode.MultiDraft"/> (and, combined with prompt lookup, for <see cref="SpeculationMode.PromptLookup"/>); null when there is no draft model.</param>
+    /// <param name="timeProvider">Clock for the cost measurements of adaptive drafting; the system clock when null.</param>
+    public SpeculativeEngine(IModelSession target, IDraftSource? draftModel = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         _target = new SessionCache(target);
         _draftModel = draftModel;
+        _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>
+    /// The adaptive drafting policy, shared by the generations of this engine (costs and acceptance are
+    /// properties of the models and the hardware); used when <see cref="GenerationSettings.Adaptive"/> is set.
+    /// </summary>
+    public AdaptiveDraftPolicy AdaptivePolicy { get; } = new();
 
     /// <summary>The target model's session.</summary>
     public IModelSession Target => _target.Session;
@@ -56,6 +65,10 @@ public sealed class SpeculativeEngine
     /// <returns>The generated tokens.</returns>
     /// <exception cref="ArgumentException">The prompt is empty or does not fit the context.</exception>
     public IEnumerable<int> Generate(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, CancellationToken cancellationToken = default)
+        => Generate(prompt, settings, statistics, verifier: null, cancellationToken);
+
+    /// <summary>As the public overload, with a verifier instance instead of <see cref="GenerationSettings.Verifier"/> (tests pair rules with wrong schemes).</summary>
+    internal IEnumerable<int> Generate(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier? verifier, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(settings);
@@ -76,7 +89,7 @@ public sealed class SpeculativeEngine
             throw new InvalidOperationException($"Speculation mode {settings.Mode} needs a draft model, and none was configured.");
         }
 
-        return Run(prompt, settings, statistics, cancellationToken);
+        return Run(prompt, settings, statistics, verifier ?? VerifierFactory.Create(settings.Verifier, settings.Sampling), cancellationToken);
     }
 
     /// <summary>Forgets the cached conversation (KV of every sequence) in target and draft.</summary>
@@ -86,19 +99,21 @@ public sealed class SpeculativeEngine
         _draftModel?.Reset();
     }
 
-    private IEnumerable<int> Run(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, CancellationToken cancellationToken)
+    private IEnumerable<int> Run(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier verifier, CancellationToken cancellationToken)
     {
         var tokens = new List<int>(prompt.Count + settings.MaxTokens + 1);
         tokens.AddRange(prompt);
         var processor = new LogitProcessor(settings.Sampling, settings.Constraint);
         IRandomSource random = settings.RandomSource ?? new SeededRandomSource(settings.Seed ?? Random.Shared.NextInt64());
-        var verifier = VerifierFactory.Create(settings.Verifier, settings.Sampling);
         IDraftSource? drafter = settings.Mode switch
         {
             SpeculationMode.DraftModel or SpeculationMode.MultiDraft or SpeculationMode.Judge => _draftModel,
+            SpeculationMode.PromptLookup => LookupSource(settings),
             _ => null,
         };
-        int branchCount = settings.Mode == SpeculationMode.MultiDraft ? settings.DraftCount : 1;
+        int maxBranchCount = settings.Mode == SpeculationMode.MultiDraft ? settings.DraftCount : 1;
+        var policy = settings.Adaptive && drafter is not null ? AdaptivePolicy : null;
+        bool measureBound = settings.MeasuresOptimalAcceptance && verifier.IsLossless && !settings.Sampling.IsGreedy && verifier.Scheme != DraftScheme.TopK;
         int vocabulary = Target.VocabularySize;
         double[] target = new double[vocabulary];
         double[] scratch = new double[vocabulary];
@@ -117,15 +132,25 @@ public sealed class SpeculativeEngine
                 int n = tokens.Count;
                 int remaining = settings.MaxTokens - generated;
 
+                var plan = policy?.Choose(settings.DraftLength, maxBranchCount) ?? new DraftPlan(settings.DraftLength, maxBranchCount, IsProbe: false);
+                int branchCount = Math.Max(1, plan.Count);
+
                 // Room for the pending token plus the whole tree in one batch and in the context.
-                int draftLength = Math.Min(settings.DraftLength, remaining - 1);
+                int draftLength = Math.Min(plan.Length, remaining - 1);
                 draftLength = Math.Min(draftLength, Target.ContextSize - n);
                 draftLength = Math.Min(draftLength, (Target.MaxBatchSize - 1) / branchCount);
                 _tree.Reset(tokens[n - 1], branchCount, vocabulary);
                 var request = new DraftRequest(tokens, generated, verifier.Scheme, processor, random, statistics);
+                if (drafter is not null)
+                {
+                    statistics.RecordDraftPlan(Math.Max(0, draftLength), branchCount, speculationOff: policy is not null && plan.Length == 0);
+                }
+
                 if (drafter is not null && draftLength > 0)
                 {
+                    long draftStart = _time.GetTimestamp();
                     drafter.Draft(request, _tree, draftLength);
+                    policy?.RecordDraft(draftLength, branchCount, _time.GetElapsedTime(draftStart));
                 }
 
                 // One target batch: the pending token and every drafted node.
@@ -154,9 +179,11 @@ public sealed class SpeculativeEngine
                     node.TargetBatchIndex = _batch.Add(node.Token, n - 1 + node.Depth, CollectionsMarshal.AsSpan(_sequences), wantLogits: true);
                 }
 
-                long decodeStart = Stopwatch.GetTimestamp();
+                long decodeStart = _time.GetTimestamp();
                 Target.Decode(_batch);
-                statistics.RecordDecode(true, _batch.Count, Stopwatch.GetElapsedTime(decodeStart), prefill: false);
+                var decodeTime = _time.GetElapsedTime(decodeStart);
+                statistics.RecordDecode(true, _batch.Count, decodeTime, prefill: false);
+                policy?.RecordTargetDecode(_batch.Count, decodeTime);
 
                 // Verify: walk the tree from the root along the committed tokens.
                 long verifyStart = Stopwatch.GetTimestamp();
@@ -171,9 +198,16 @@ public sealed class SpeculativeEngine
                     var node = _tree.Nodes[nodeIndex];
                     processor.Process(Target.GetLogits(node.TargetBatchIndex), CollectionsMarshal.AsSpan(tokens), generated, target);
                     CollectCandidates(nodeIndex);
-                    var result = verifier.Verify(
-                        new VerificationNode(target, _tree.ChildDistributionOf(nodeIndex), CollectionsMarshal.AsSpan(_candidates), scratch),
-                        random);
+                    var draft = _tree.ChildDistributionOf(nodeIndex);
+                    var candidates = CollectionsMarshal.AsSpan(_candidates);
+                    if (measureBound && !candidates.IsEmpty && !draft.IsEmpty)
+                    {
+                        statistics.RecordAcceptanceBound(
+                            OptimalAcceptance.Optimal(verifier.Scheme, target, draft, candidates),
+                            OptimalAcceptance.Achieved(verifier, target, draft, candidates, scratch));
+                    }
+
+                    var result = verifier.Verify(new VerificationNode(target, draft, candidates, scratch), random);
                     tokens.Add(result.Token);
                     generated++;
                     committedThisStep++;
@@ -184,6 +218,12 @@ public sealed class SpeculativeEngine
 
                     stop = settings.StopTokens.Contains(result.Token) || generated >= settings.MaxTokens || tokens.Count >= Target.ContextSize;
                     int child = ChildOnPath(result.Token);
+                    if (!candidates.IsEmpty)
+                    {
+                        statistics.RecordDepth(node.Depth + 1, child >= 0);
+                        policy?.RecordDepth(node.Depth + 1, branchCount, child >= 0);
+                    }
+
                     if (child < 0)
                     {
                         break;
@@ -230,6 +270,12 @@ public sealed class SpeculativeEngine
                 ResetCache();
             }
         }
+    }
+
+    private IDraftSource LookupSource(GenerationSettings settings)
+    {
+        var lookup = new PromptLookupDraftSource(settings.PromptLookupMaxNgram, settings.PromptLookupMinNgram);
+        return settings.CombineLookupWithDraftModel && _draftModel is not null ? new CombinedDraftSource(lookup, _draftModel) : lookup;
     }
 
     private void CollectCandidates(int nodeIndex)

@@ -36,6 +36,36 @@ public sealed class LogitProcessor
     /// <exception cref="ArgumentException">Lengths differ, or no token is allowed.</exception>
     public void Process(ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int generatedCount, Span<double> destination)
     {
+        AdjustLogits(logits, history, generatedCount, destination);
+        if (_options.IsGreedy)
+        {
+            int best = IndexOfMax(destination);
+            destination.Clear();
+            destination[best] = 1.0;
+            return;
+        }
+
+        if (_options.Temperature != 1.0)
+        {
+            TensorPrimitives.Divide(destination, _options.Temperature, destination);
+        }
+
+        Softmax(destination);
+        Truncate(destination);
+    }
+
+    /// <summary>
+    /// Writes the logits after the logit bias, the penalties and the constraint, before temperature and
+    /// truncation. Their order ranks tokens even at temperature 0 (the greedy token first, ties by lowest id),
+    /// which deterministic multi-draft schemes use to pick real alternatives.
+    /// </summary>
+    /// <param name="logits">Raw logits, one per vocabulary entry.</param>
+    /// <param name="history">All tokens before the next one; the penalties read its tail.</param>
+    /// <param name="generatedCount">How many tokens at the end of <paramref name="history"/> belong to the answer (for the constraint).</param>
+    /// <param name="destination">Receives the adjusted logits (a forbidden token gets negative infinity); same length as <paramref name="logits"/>.</param>
+    /// <exception cref="ArgumentException">Lengths differ.</exception>
+    public void AdjustLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int generatedCount, Span<double> destination)
+    {
         if (destination.Length != logits.Length)
         {
             throw new ArgumentException($"Destination has {destination.Length} entries but there are {logits.Length} logits.", nameof(destination));
@@ -52,22 +82,6 @@ public sealed class LogitProcessor
         {
             _constraint.Apply(history[^Math.Min(generatedCount, history.Length)..], destination);
         }
-
-        if (_options.IsGreedy)
-        {
-            int best = IndexOfMax(destination);
-            destination.Clear();
-            destination[best] = 1.0;
-            return;
-        }
-
-        if (_options.Temperature != 1.0)
-        {
-            TensorPrimitives.Divide(destination, _options.Temperature, destination);
-        }
-
-        Softmax(destination);
-        Truncate(destination);
     }
 
     /// <summary>Index of the largest value; ties go to the lowest index. NaN is never chosen.</summary>

@@ -17,6 +17,13 @@ public sealed class SpeculationStatistics
     private long _targetTicks, _draftTicks, _verifyTicks, _prefillTicks;
     private double _optimalAcceptanceSum, _achievedAcceptanceSum;
     private long _acceptanceBoundSamples;
+    private readonly long[] _depthReached = new long[DepthLength];
+    private readonly long[] _depthContinued = new long[DepthLength];
+    private long _speculationOffSteps;
+    private int _currentDraftLength = -1, _currentDraftCount;
+
+    /// <summary>Deepest draft position whose acceptance is counted separately (deeper ones count in the last entry).</summary>
+    public const int DepthLength = 65;
 
     /// <summary>Target verification decodes (one per speculative step, or per token without speculation).</summary>
     public long TargetCalls { get { lock (_gate) { return _targetCalls; } } }
@@ -53,6 +60,67 @@ public sealed class SpeculationStatistics
 
     /// <summary>Mean achieved acceptance over the positions where the optimum was measured; NaN when not measured.</summary>
     public double AchievedAcceptance { get { lock (_gate) { return _acceptanceBoundSamples == 0 ? double.NaN : _achievedAcceptanceSum / _acceptanceBoundSamples; } } }
+
+    /// <summary>Draft length of the last step (after adaptation and clamping); -1 before any step, 0 when speculation was off.</summary>
+    public int CurrentDraftLength { get { lock (_gate) { return _currentDraftLength; } } }
+
+    /// <summary>Drafts per step (k) of the last step.</summary>
+    public int CurrentDraftCount { get { lock (_gate) { return _currentDraftCount; } } }
+
+    /// <summary>Steps in which adaptive drafting had switched speculation off (plain decoding).</summary>
+    public long StepsWithSpeculationOff { get { lock (_gate) { return _speculationOffSteps; } } }
+
+    /// <summary>
+    /// Acceptance per draft depth: entry d (from 1) is the fraction of the steps that reached depth d with drafts
+    /// there in which the committed token was one of them (NaN where never reached; entry 0 unused).
+    /// </summary>
+    /// <returns>A new array of <see cref="DepthLength"/> entries.</returns>
+    public double[] DepthAcceptance()
+    {
+        lock (_gate)
+        {
+            var rates = new double[DepthLength];
+            for (int d = 0; d < DepthLength; d++)
+            {
+                rates[d] = _depthReached[d] == 0 ? double.NaN : (double)_depthContinued[d] / _depthReached[d];
+            }
+
+            return rates;
+        }
+    }
+
+    /// <summary>Records the draft length and count a step used.</summary>
+    /// <param name="length">Draft length (0: no speculation this step).</param>
+    /// <param name="count">Drafts per step.</param>
+    /// <param name="speculationOff">Whether adaptive drafting had switched speculation off.</param>
+    public void RecordDraftPlan(int length, int count, bool speculationOff)
+    {
+        lock (_gate)
+        {
+            _currentDraftLength = length;
+            _currentDraftCount = count;
+            if (speculationOff)
+            {
+                _speculationOffSteps++;
+            }
+        }
+    }
+
+    /// <summary>Records whether the committed token at a drafted depth was one of the drafts.</summary>
+    /// <param name="depth">Depth, from 1.</param>
+    /// <param name="continued">Whether a draft was committed there.</param>
+    public void RecordDepth(int depth, bool continued)
+    {
+        int d = Math.Clamp(depth, 0, DepthLength - 1);
+        lock (_gate)
+        {
+            _depthReached[d]++;
+            if (continued)
+            {
+                _depthContinued[d]++;
+            }
+        }
+    }
 
     /// <summary>Time spent in target verification decodes.</summary>
     public TimeSpan TargetTime { get { lock (_gate) { return TimeSpan.FromTicks(_targetTicks); } } }
@@ -183,6 +251,19 @@ public sealed class SpeculationStatistics
                     _acceptedLengthHistogram[i] += other._acceptedLengthHistogram[i];
                 }
 
+                for (int d = 0; d < DepthLength; d++)
+                {
+                    _depthReached[d] += other._depthReached[d];
+                    _depthContinued[d] += other._depthContinued[d];
+                }
+
+                _speculationOffSteps += other._speculationOffSteps;
+                if (other._currentDraftLength >= 0)
+                {
+                    _currentDraftLength = other._currentDraftLength;
+                    _currentDraftCount = other._currentDraftCount;
+                }
+
                 foreach (var (size, value) in other._targetBatchCost)
                 {
                     var (count, ticks) = _targetBatchCost.GetValueOrDefault(size);
@@ -195,7 +276,10 @@ public sealed class SpeculationStatistics
     /// <inheritdoc />
     public override string ToString() =>
         $"generated {GeneratedTokens}, target calls {TargetCalls}, drafted {DraftedTokens}, accepted {AcceptedTokens} " +
-        $"(rate {AcceptanceRate:F3}, {TokensPerTargetCall:F2} tokens/call){(LossySteps > 0 ? $", LOSSY steps {LossySteps}" : string.Empty)}";
+        $"(rate {AcceptanceRate:F3}, {TokensPerTargetCall:F2} tokens/call)" +
+        (double.IsNaN(OptimalAcceptance) ? string.Empty : $", acceptance achieved {AchievedAcceptance:F3} of optimal {OptimalAcceptance:F3}") +
+        (StepsWithSpeculationOff > 0 ? $", speculation off {StepsWithSpeculationOff} steps" : string.Empty) +
+        (LossySteps > 0 ? $", LOSSY steps {LossySteps}" : string.Empty);
 
     internal static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
 }

@@ -5,7 +5,7 @@ namespace SpecAI.Extensions.Verification;
 /// <summary>Maps a <see cref="VerifierKind"/> (and the sampling mode) to the verifier that implements it.</summary>
 public static class VerifierFactory
 {
-    /// <summary>Returns the verifier for a kind. At temperature 0 every lossless rule is greedy matching.</summary>
+    /// <summary>Returns the verifier for a kind. At temperature 0 every lossless rule is greedy matching (<see cref="GreedyVerifier"/>); typical acceptance stays lossy.</summary>
     /// <param name="kind">The requested rule.</param>
     /// <param name="sampling">The sampling transforms of the request.</param>
     /// <returns>The verifier.</returns>
@@ -26,6 +26,11 @@ public static class VerifierFactory
         return kind switch
         {
             VerifierKind.Standard => StandardVerifier.Instance,
+            VerifierKind.KSeq => KSeqVerifier.Instance,
+            VerifierKind.RecursiveRejection => RecursiveRejectionVerifier.Instance,
+            VerifierKind.RecursiveRejectionWithoutReplacement => RecursiveRejectionWithoutReplacementVerifier.Instance,
+            VerifierKind.TopK => TopKVerifier.Instance,
+            VerifierKind.GreedyDraft => GreedyDraftVerifier.Instance,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Verifier '{kind}' is not available."),
         };
     }

@@ -13,8 +13,11 @@ internal sealed class FakeModelSession : IModelSession
     private readonly List<int>[] _sequences;
     private readonly List<float[]> _lastLogits = new();
 
-    public FakeModelSession(string name, int vocabularySize, Func<IReadOnlyList<int>, float[]> logits, int contextSize = 512, int maxBatchSize = 64, int maxSequences = 8, bool unified = true)
+    private readonly Action<DecodeBatch>? _onDecode;
+
+    public FakeModelSession(string name, int vocabularySize, Func<IReadOnlyList<int>, float[]> logits, int contextSize = 512, int maxBatchSize = 64, int maxSequences = 8, bool unified = true, Action<DecodeBatch>? onDecode = null)
     {
+        _onDecode = onDecode;
         ModelName = name;
         VocabularySize = vocabularySize;
         _logits = logits;
@@ -45,6 +48,7 @@ internal sealed class FakeModelSession : IModelSession
             throw new InvalidOperationException($"Batch of {batch.Count} tokens (max {MaxBatchSize}).");
         }
 
+        _onDecode?.Invoke(batch);
         DecodeCalls++;
         DecodedTokens += batch.Count;
         BatchSizes.Add(batch.Count);

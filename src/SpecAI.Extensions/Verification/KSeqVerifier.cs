@@ -1,0 +1,172 @@
+using SpecAI.Extensions.Drafting;
+using SpecAI.Extensions.Sampling;
+
+namespace SpecAI.Extensions.Verification;
+
+/// <summary>
+/// SpecTr K-SEQ (Sun et al. 2023, "SpecTr: Fast Speculative Decoding via Optimal Transport",
+/// arXiv:2310.15141): k independent drafts from q, tried in order against a scaled-down target. Lossless.
+/// </summary>
+/// <remarks>
+/// <para>Rule. <c>beta(rho) = sum_x min(q(x), p(x) / rho)</c>; rho is the smallest value in [1, k] with
+/// <c>1 - (1 - beta)^k &lt;= rho * beta</c> (bisection: the left side falls and the right side rises with rho).
+/// Candidate i is accepted with probability <c>min(1, p(x_i) / (rho q(x_i)))</c>; when none is, the token is
+/// drawn from <c>p_res ∝ max(0, p - min(q, p / rho) * (1 - (1 - beta)^k) / beta)</c>.</para>
+/// <para>Why it is exact: each candidate passes with probability beta and, when it does, is distributed as
+/// <c>min(q, p/rho) / beta</c>; so a token is accepted with law <c>min(q, p/rho) (1 - (1 - beta)^k) / beta</c>,
+/// which the constraint keeps below p, and the residual supplies exactly the rest. Any feasible rho is
+/// exact; the smallest accepts most. k = 1 gives rho = 1: standard speculative sampling.</para>
+/// <para>Edge cases: q(x) = 0 rejects; beta = 0 (disjoint supports) leaves p as the residual; zero residual
+/// mass (rounding) falls back to p; an empty q (deterministic candidates) is verified by
+/// <see cref="TopKVerifier.VerifyDeterministic"/>. Over a tree the candidates at a node are the drafts still
+/// alive there, duplicates kept: they are i.i.d. from q given the committed prefix.</para>
+/// </remarks>
+public sealed class KSeqVerifier : ISpeculativeVerifier
+{
+    /// <summary>The shared instance.</summary>
+    public static KSeqVerifier Instance { get; } = new();
+
+    /// <inheritdoc />
+    public VerifierKind Kind => VerifierKind.KSeq;
+
+    /// <inheritdoc />
+    public bool IsLossless => true;
+
+    /// <inheritdoc />
+    public DraftScheme Scheme => DraftScheme.Independent;
+
+    /// <summary><c>beta(rho) = sum_x min(q(x), p(x) / rho)</c>: the probability that one draft passes.</summary>
+    /// <param name="p">Target distribution.</param>
+    /// <param name="q">Draft distribution.</param>
+    /// <param name="rho">The scale, at least 1.</param>
+    /// <returns>beta.</returns>
+    public static double Beta(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho)
+    {
+        double beta = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            beta += Math.Min(q[i], p[i] / rho);
+        }
+
+        return beta;
+    }
+
+    /// <summary>Probability that at least one of k drafts passes: <c>1 - (1 - beta)^k</c>.</summary>
+    /// <param name="beta">One draft's pass probability.</param>
+    /// <param name="draftCount">k.</param>
+    /// <returns>The probability.</returns>
+    public static double AnyPasses(double beta, int draftCount)
+        => draftCount == 1 || beta >= 1 ? Math.Min(1.0, beta) : 1.0 - Math.Pow(1.0 - Math.Max(0, beta), draftCount);
+
+    /// <summary>The smallest rho in [1, k] with <c>1 - (1 - beta(rho))^k &lt;= rho * beta(rho)</c>, by bisection (always feasible).</summary>
+    /// <param name="p">Target distribution.</param>
+    /// <param name="q">Draft distribution.</param>
+    /// <param name="draftCount">k, at least 1.</param>
+    /// <returns>rho.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="draftCount"/> is below 1.</exception>
+    public static double SolveRho(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(draftCount, 1);
+        if (draftCount == 1 || IsFeasible(p, q, draftCount, 1.0))
+        {
+            return 1.0;
+        }
+
+        // f(rho) = 1 - (1 - beta)^k - rho * beta is decreasing and f(k) <= 0 (Bernoulli's inequality).
+        double lo = 1.0, hi = draftCount;
+        for (int iteration = 0; iteration < 100 && hi - lo > 1e-13 * hi; iteration++)
+        {
+            double mid = 0.5 * (lo + hi);
+            if (IsFeasible(p, q, draftCount, mid))
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid;
+            }
+        }
+
+        return hi;
+    }
+
+    /// <summary>Probability of accepting candidate <paramref name="token"/>: <c>min(1, p(x) / (rho q(x)))</c>, 0 when q(x) = 0.</summary>
+    /// <param name="p">Target distribution.</param>
+    /// <param name="q">Draft distribution.</param>
+    /// <param name="rho">The scale from <see cref="SolveRho"/>.</param>
+    /// <param name="token">The candidate.</param>
+    /// <returns>The acceptance probability.</returns>
+    public static double AcceptanceProbability(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int token)
+    {
+        double qx = q[token];
+        return qx <= 0 ? 0 : Math.Min(1.0, p[token] / (rho * qx));
+    }
+
+    /// <summary>Writes the unnormalised residual <c>max(0, p - min(q, p/rho) (1 - (1 - beta)^k) / beta)</c> and returns its mass.</summary>
+    /// <param name="p">Target distribution.</param>
+    /// <param name="q">Draft distribution.</param>
+    /// <param name="rho">The scale from <see cref="SolveRho"/>.</param>
+    /// <param name="draftCount">k.</param>
+    /// <param name="destination">Receives the residual.</param>
+    /// <returns>The residual mass.</returns>
+    public static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, Span<double> destination)
+    {
+        double beta = Beta(p, q, rho);
+        double scale = beta > 0 ? AnyPasses(beta, draftCount) / beta : 0;
+        double mass = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            double r = p[i] - Math.Min(q[i], p[i] / rho) * scale;
+            r = r > 0 ? r : 0;
+            destination[i] = r;
+            mass += r;
+        }
+
+        return mass;
+    }
+
+    /// <summary>Expected probability (over k i.i.d. drafts) that the rule accepts a draft: <c>1 - (1 - beta(rho))^k</c>.</summary>
+    /// <param name="p">Target distribution.</param>
+    /// <param name="q">Draft distribution.</param>
+    /// <param name="draftCount">k.</param>
+    /// <returns>The acceptance probability (the residual may still land on a drafted token; that is not counted).</returns>
+    public static double ExpectedAcceptance(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount)
+        => AnyPasses(Beta(p, q, SolveRho(p, q, draftCount)), draftCount);
+
+    /// <inheritdoc />
+    public VerificationResult Verify(in VerificationNode node, IRandomSource random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        if (node.Candidates.IsEmpty)
+        {
+            return VerificationResult.Recovered(random.NextCategorical(node.Target));
+        }
+
+        if (node.Draft.IsEmpty)
+        {
+            return TopKVerifier.VerifyDeterministic(node.Target, node.Candidates, node.Scratch, random);
+        }
+
+        ReadOnlySpan<double> p = node.Target, q = node.Draft;
+        int k = node.Candidates.Length;
+        double rho = SolveRho(p, q, k);
+        for (int i = 0; i < k; i++)
+        {
+            int x = node.Candidates[i];
+            if (random.NextBernoulli(AcceptanceProbability(p, q, rho, x)))
+            {
+                return new VerificationResult(x, i);
+            }
+        }
+
+        double mass = Residual(p, q, rho, k, node.Scratch);
+        ReadOnlySpan<double> residual = mass > 0 ? node.Scratch[..p.Length] : p;
+        return VerificationResult.Recovered(random.NextCategorical(residual));
+    }
+
+    private static bool IsFeasible(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount, double rho)
+    {
+        double beta = Beta(p, q, rho);
+        return AnyPasses(beta, draftCount) <= rho * beta;
+    }
+}

@@ -1,0 +1,136 @@
+using SpecAI.Extensions.Drafting;
+using SpecAI.Extensions.Sampling;
+
+namespace SpecAI.Extensions.Verification;
+
+/// <summary>
+/// Recursive rejection sampling over k independent drafts from q (with replacement). Lossless.
+/// </summary>
+/// <remarks>
+/// <para>SpecInfer (Miao et al. 2024, arXiv:2305.09781); Multi-Candidate Speculative Decoding (Yang et al.
+/// 2024, arXiv:2401.06706). Rule, starting from <c>p' = p</c>: candidate x is accepted with
+/// <c>min(1, p'(x) / q(x))</c>; on rejection <c>p' &lt;- norm(max(0, p' - q))</c>; when every candidate is
+/// rejected the token is drawn from p'. Each stage is standard speculative sampling of p' against q, so
+/// the committed token follows p whatever the number of candidates.</para>
+/// <para>Edge cases: q(x) = 0 rejects; a residual of zero mass (p' = q up to rounding) keeps p'; an empty q
+/// (deterministic candidates) is verified by <see cref="TopKVerifier.VerifyDeterministic"/>. Candidates
+/// drawn without replacement, or deduplicated, must NOT be verified with this update (not lossless; use
+/// <see cref="RecursiveRejectionWithoutReplacementVerifier"/>).</para>
+/// </remarks>
+public sealed class RecursiveRejectionVerifier : ISpeculativeVerifier
+{
+    /// <summary>The shared instance.</summary>
+    public static RecursiveRejectionVerifier Instance { get; } = new();
+
+    /// <inheritdoc />
+    public VerifierKind Kind => VerifierKind.RecursiveRejection;
+
+    /// <inheritdoc />
+    public bool IsLossless => true;
+
+    /// <inheritdoc />
+    public DraftScheme Scheme => DraftScheme.Independent;
+
+    /// <summary>Probability of accepting <paramref name="token"/> against the current residual: <c>min(1, p'(x) / q(x))</c>, 0 when q(x) = 0.</summary>
+    /// <param name="residual">The current residual p' (normalised).</param>
+    /// <param name="q">Draft distribution.</param>
+    /// <param name="token">The candidate.</param>
+    /// <returns>The acceptance probability.</returns>
+    public static double AcceptanceProbability(ReadOnlySpan<double> residual, ReadOnlySpan<double> q, int token)
+    {
+        double qx = q[token];
+        return qx <= 0 ? 0 : Math.Min(1.0, residual[token] / qx);
+    }
+
+    /// <summary>Replaces p' by <c>norm(max(0, p' - scale * q))</c> in place; keeps p' when that has no mass.</summary>
+    /// <param name="residual">p', normalised; updated in place.</param>
+    /// <param name="q">Draft distribution.</param>
+    /// <param name="scale">Multiplier of q (1 with replacement; <c>1 / (1 - removed mass)</c> without).</param>
+    /// <returns>Whether p' changed.</returns>
+    public static bool Update(Span<double> residual, ReadOnlySpan<double> q, double scale)
+    {
+        double mass = 0;
+        for (int i = 0; i < residual.Length; i++)
+        {
+            double r = residual[i] - scale * q[i];
+            mass += r > 0 ? r : 0;
+        }
+
+        if (!(mass > 0))
+        {
+            return false;
+        }
+
+        for (int i = 0; i < residual.Length; i++)
+        {
+            double r = residual[i] - scale * q[i];
+            residual[i] = r > 0 ? r / mass : 0;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Expected probability (over k i.i.d. drafts) that a draft is accepted: <c>1 - prod_i (1 - a_i)</c> with
+    /// <c>a_i = sum_x min(p_i(x), q(x))</c> and <c>p_(i+1) = norm(max(0, p_i - q))</c>. Exact: with replacement
+    /// the residual does not depend on which token was rejected. The final draw from p' never lands on a
+    /// rejected candidate, so this is also the probability that the committed token was drafted.
+    /// </summary>
+    /// <param name="p">Target distribution.</param>
+    /// <param name="q">Draft distribution.</param>
+    /// <param name="draftCount">k.</param>
+    /// <param name="scratch">A buffer of p's length.</param>
+    /// <returns>The acceptance probability.</returns>
+    public static double ExpectedAcceptance(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount, Span<double> scratch)
+    {
+        Span<double> residual = scratch[..p.Length];
+        p.CopyTo(residual);
+        double allRejected = 1.0;
+        for (int i = 0; i < draftCount; i++)
+        {
+            double accepted = 0;
+            for (int x = 0; x < residual.Length; x++)
+            {
+                accepted += Math.Min(residual[x], q[x]);
+            }
+
+            allRejected *= Math.Max(0, 1.0 - accepted);
+            if (!Update(residual, q, 1.0))
+            {
+                break;
+            }
+        }
+
+        return 1.0 - allRejected;
+    }
+
+    /// <inheritdoc />
+    public VerificationResult Verify(in VerificationNode node, IRandomSource random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        if (node.Candidates.IsEmpty)
+        {
+            return VerificationResult.Recovered(random.NextCategorical(node.Target));
+        }
+
+        if (node.Draft.IsEmpty)
+        {
+            return TopKVerifier.VerifyDeterministic(node.Target, node.Candidates, node.Scratch, random);
+        }
+
+        Span<double> residual = node.Scratch[..node.Target.Length];
+        node.Target.CopyTo(residual);
+        for (int i = 0; i < node.Candidates.Length; i++)
+        {
+            int x = node.Candidates[i];
+            if (random.NextBernoulli(AcceptanceProbability(residual, node.Draft, x)))
+            {
+                return new VerificationResult(x, i);
+            }
+
+            Update(residual, node.Draft, 1.0);
+        }
+
+        return VerificationResult.Recovered(random.NextCategorical(residual));
+    }
+}
