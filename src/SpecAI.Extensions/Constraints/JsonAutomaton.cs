@@ -111,6 +111,9 @@ internal struct JsonCursor
     public readonly bool IsComplete => _mode == JsonMode.Done
         || (_stack is null && _mode is JsonMode.NumZero or JsonMode.NumInt or JsonMode.NumFrac or JsonMode.NumExpDigits);
 
+    /// <summary>Inside a string whose content is not checked: ordinary characters leave the state unchanged.</summary>
+    public readonly bool IsPlainString => _mode == JsonMode.InString && _buffer is null;
+
     public void End() => _mode = JsonMode.Ended;
 
     /// <summary>Feeds one character; returns false (state then unspecified) when the text stops being a valid prefix.</summary>

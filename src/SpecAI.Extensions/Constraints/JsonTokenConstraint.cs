@@ -247,7 +247,9 @@ public sealed class JsonTokenConstraint : ITokenConstraint
         for (int i = 0; i < chars.Length; i++)
         {
             var next = state;
-            if (!next.Step(chars[i], _options))
+            char c = chars[i];
+            bool unchanged = state.IsPlainString && c >= 0x20 && c != '"' && c != '\\';
+            if (!unchanged && !next.Step(c, _options))
             {
                 continue;
             }
