@@ -84,7 +84,7 @@ public sealed class SpeculativeChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var settings = GenerationSettingsMapper.Map(options, _options, _stopTokens);
+        var settings = WithResponseFormat(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
         int[] prompt = TokenizePrompt(messages, options);
         bool tools = ChatPromptFormatter.Functions(options).Count > 0 && options?.ToolMode is not NoneChatToolMode;
         return StreamAsync(prompt, settings, options?.StopSequences, tools, cancellationToken);
@@ -161,7 +161,7 @@ public sealed class SpeculativeChatClient : IChatClient
     /// <summary>Generates raw tokens for a request through the same path as the chat methods (tests check laws on tokens).</summary>
     internal async Task<int[]> GenerateTokensAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken = default)
     {
-        var settings = GenerationSettingsMapper.Map(options, _options, _stopTokens);
+        var settings = WithResponseFormat(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
         int[] prompt = TokenizePrompt(messages, options);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var statistics = new SpeculationStatistics();
@@ -283,6 +283,21 @@ public sealed class SpeculativeChatClient : IChatClient
             activity?.SetTag("specai.target_calls", statistics.TargetCalls);
             activity?.SetTag("specai.acceptance_rate", statistics.AcceptanceRate);
         }
+    }
+
+    /// <summary>
+    /// JSON response formats become a grammar mask applied to draft and target alike, so the answer always
+    /// parses and speculation stays lossless with respect to the constrained target.
+    /// </summary>
+    private GenerationSettings WithResponseFormat(GenerationSettings settings, ChatOptions? options)
+    {
+        if (options?.ResponseFormat is not ChatResponseFormatJson json || settings.Constraint is not null)
+        {
+            return settings;
+        }
+
+        var schema = json.Schema is { } element ? Constraints.JsonSchemaSubset.FromJson(element) : null;
+        return settings with { Constraint = new Constraints.JsonTokenConstraint(TokenTexts, _stopTokens, schema) };
     }
 
     private static UsageDetails Usage(int input, int output, SpeculationStatistics statistics)

@@ -94,6 +94,7 @@ internal struct JsonCursor
     private string? _buffer;
     private int _aux;
     private int _hex;
+    private int _whitespaceRun;
     private JsonMode _mode;
     private bool _key;
     private bool _topLevelObjectOnly;
@@ -119,6 +120,28 @@ internal struct JsonCursor
     /// <summary>Feeds one character; returns false (state then unspecified) when the text stops being a valid prefix.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool Step(char c, JsonTokenConstraintOptions options)
+    {
+        // Whitespace between tokens is bounded, as in llama.cpp's JSON grammar: otherwise a model can
+        // emit newlines forever and never finish the document.
+        if (_mode is not (JsonMode.InString or JsonMode.Escape or JsonMode.Hex or JsonMode.Done))
+        {
+            if (IsWhitespace(c))
+            {
+                if (++_whitespaceRun > options.MaxWhitespaceRun)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                _whitespaceRun = 0;
+            }
+        }
+
+        return StepCore(c, options);
+    }
+
+    private bool StepCore(char c, JsonTokenConstraintOptions options)
     {
         while (true)
         {

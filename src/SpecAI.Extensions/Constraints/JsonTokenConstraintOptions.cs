@@ -12,6 +12,9 @@ public sealed record JsonTokenConstraintOptions
     /// <summary>Whitespace characters allowed after the top-level value is complete (default 2).</summary>
     public int MaxTrailingWhitespace { get; init; } = 2;
 
+    /// <summary>Most consecutive whitespace characters between tokens (outside strings) anywhere in the document (default 4).</summary>
+    public int MaxWhitespaceRun { get; init; } = 4;
+
     /// <summary>Most nested objects and arrays (default 64); deeper <c>{</c> or <c>[</c> is refused.</summary>
     public int MaxDepth { get; init; } = 64;
 
@@ -19,6 +22,11 @@ public sealed record JsonTokenConstraintOptions
     /// <exception cref="ArgumentOutOfRangeException">A value is negative or the depth is below 1.</exception>
     public void Validate()
     {
+        if (MaxWhitespaceRun < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxWhitespaceRun), MaxWhitespaceRun, "MaxWhitespaceRun must be >= 1.");
+        }
+
         if (MaxTrailingWhitespace < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxTrailingWhitespace), MaxTrailingWhitespace, "MaxTrailingWhitespace must be >= 0.");
