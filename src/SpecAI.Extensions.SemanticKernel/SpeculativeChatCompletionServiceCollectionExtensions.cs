@@ -67,13 +67,20 @@ public static class SpeculativeChatCompletionServiceCollectionExtensions
 
     private static IServiceCollection AddChatCompletionOverChatClient(this IServiceCollection services, string? serviceId)
     {
+        // Kernel function invocation sits over the client, so FunctionChoiceBehavior.Auto() runs plugins.
+        static IChatCompletionService Create(IChatClient client, IServiceProvider sp) =>
+            new ChatClientBuilder(client)
+                .UseKernelFunctionInvocation(sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>())
+                .Build(sp)
+                .AsChatCompletionService(sp);
+
         if (serviceId is null)
         {
-            services.AddSingleton<IChatCompletionService>(sp => sp.GetRequiredService<IChatClient>().AsChatCompletionService(sp));
+            services.AddSingleton(sp => Create(sp.GetRequiredService<IChatClient>(), sp));
         }
         else
         {
-            services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, key) => sp.GetRequiredKeyedService<IChatClient>(key).AsChatCompletionService(sp));
+            services.AddKeyedSingleton(serviceId, (sp, key) => Create(sp.GetRequiredKeyedService<IChatClient>(key), sp));
         }
 
         return services;
