@@ -33,6 +33,7 @@ public sealed class SpeculativeChatClient : IChatClient
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ILogger _logger;
     private readonly Lazy<string[]> _tokenTexts;
+    private readonly Judge.JudgeHead? _judge;
     private bool _disposed;
 
     /// <summary>Loads the models and creates the client.</summary>
@@ -54,6 +55,16 @@ public sealed class SpeculativeChatClient : IChatClient
         _formatter = new ChatPromptFormatter(_target.Weights, _options.ToolCallFormat);
         _stopTokens = EndOfGenerationTokens(_target.Weights);
         _tokenTexts = new Lazy<string[]>(() => DecodeVocabulary(_target.Weights));
+        try
+        {
+            _judge = LoadJudge(_options, _target);
+        }
+        catch
+        {
+            _target.Dispose();
+            _draft?.Dispose();
+            throw;
+        }
         string modelId = _options.ModelId ?? _target.ModelName;
         Metadata = new ChatClientMetadata("specai-llamasharp", null, modelId);
         _logger.LogInformation(
@@ -84,7 +95,7 @@ public sealed class SpeculativeChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var settings = WithResponseFormat(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
+        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
         int[] prompt = TokenizePrompt(messages, options);
         bool tools = ChatPromptFormatter.Functions(options).Count > 0 && options?.ToolMode is not NoneChatToolMode;
         return StreamAsync(prompt, settings, options?.StopSequences, tools, cancellationToken);
@@ -161,7 +172,7 @@ public sealed class SpeculativeChatClient : IChatClient
     /// <summary>Generates raw tokens for a request through the same path as the chat methods (tests check laws on tokens).</summary>
     internal async Task<int[]> GenerateTokensAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken = default)
     {
-        var settings = WithResponseFormat(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
+        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
         int[] prompt = TokenizePrompt(messages, options);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var statistics = new SpeculationStatistics();
@@ -286,11 +297,17 @@ public sealed class SpeculativeChatClient : IChatClient
     }
 
     /// <summary>
-    /// JSON response formats become a grammar mask applied to draft and target alike, so the answer always
-    /// parses and speculation stays lossless with respect to the constrained target.
+    /// Adds what the client owns to the mapped settings: the judge head in Judge mode, and for JSON response
+    /// formats a grammar mask applied to draft and target alike (the answer always parses, and speculation
+    /// stays lossless with respect to the constrained target).
     /// </summary>
-    private GenerationSettings WithResponseFormat(GenerationSettings settings, ChatOptions? options)
+    private GenerationSettings CompleteSettings(GenerationSettings settings, ChatOptions? options)
     {
+        if (settings.Mode == SpeculationMode.Judge)
+        {
+            settings = settings with { Judge = _judge ?? throw new ArgumentException($"Judge mode needs {nameof(SpeculativeChatClientOptions.JudgeHeadPath)} in the client options.", nameof(options)) };
+        }
+
         if (options?.ResponseFormat is not ChatResponseFormatJson json || settings.Constraint is not null)
         {
             return settings;
@@ -334,7 +351,7 @@ public sealed class SpeculativeChatClient : IChatClient
         var progress = options.LoadProgress;
         var target = await LLamaModelSession.LoadAsync(
             options.TargetModelPath,
-            CreateParameters(options, options.TargetModelPath, options.GpuLayerCount),
+            CreateParameters(options, options.TargetModelPath, options.GpuLayerCount, hiddenStates: !string.IsNullOrEmpty(options.JudgeHeadPath)),
             progress is null ? null : new Progress<float>(p => progress.Report(hasDraft ? p / 2 : p)),
             cancellationToken).ConfigureAwait(false);
         if (!hasDraft)
@@ -368,10 +385,12 @@ public sealed class SpeculativeChatClient : IChatClient
         }
     }
 
-    private static ModelParams CreateParameters(SpeculativeChatClientOptions options, string path, int gpuLayers)
+    private static ModelParams CreateParameters(SpeculativeChatClientOptions options, string path, int gpuLayers, bool hiddenStates = false)
     {
         var parameters = new ModelParams(path)
         {
+            Embeddings = hiddenStates,
+            PoolingType = hiddenStates ? LLamaPoolingType.None : LLamaPoolingType.Unspecified,
             ContextSize = options.ContextSize > 0 ? (uint)options.ContextSize : null,
             BatchSize = (uint)options.BatchSize,
             UBatchSize = (uint)options.BatchSize,
@@ -420,6 +439,22 @@ public sealed class SpeculativeChatClient : IChatClient
                 throw new IncompatibleDraftModelException(target.ModelName, draft.ModelName, $"token {i} is '{a}' in the target but '{b}' in the draft");
             }
         }
+    }
+
+    private static Judge.JudgeHead? LoadJudge(SpeculativeChatClientOptions options, LLamaModelSession target)
+    {
+        if (string.IsNullOrEmpty(options.JudgeHeadPath))
+        {
+            return null;
+        }
+
+        var head = Judge.JudgeHead.Load(options.JudgeHeadPath);
+        if (head.HiddenSize != target.Weights.EmbeddingSize)
+        {
+            throw new InvalidDataException($"Judge head '{options.JudgeHeadPath}' reads {head.HiddenSize} hidden dimensions but target '{target.ModelName}' has {target.Weights.EmbeddingSize}.");
+        }
+
+        return head;
     }
 
     private static string[] DecodeVocabulary(LLamaWeights weights)

@@ -82,6 +82,13 @@ public sealed class SpeculativeChatClientOptions
     [Range(1, 64)]
     public int SequenceCount { get; set; } = 8;
 
+    /// <summary>
+    /// A trained judge head file (see <c>SpecAI.Extensions.Judge.JudgeHead.Save</c>) for <see cref="SpeculationMode.Judge"/>.
+    /// Judge decoding is LOSSY: it keeps drafts the target would not have produced when the judge finds them acceptable.
+    /// Setting it loads the target with hidden-state output (slower per batch): only set it when you use the mode.
+    /// </summary>
+    public string? JudgeHeadPath { get; set; }
+
     /// <summary>How tools (<c>ChatOptions.Tools</c>) are presented to the model; Auto picks from its chat template.</summary>
     public ToolCallFormat ToolCallFormat { get; set; } = ToolCallFormat.Auto;
 
@@ -105,6 +112,11 @@ public sealed class SpeculativeChatClientOptions
         if (mode is SpeculationMode.DraftModel or SpeculationMode.MultiDraft or SpeculationMode.Judge && string.IsNullOrEmpty(DraftModelPath))
         {
             throw new ArgumentException($"Speculation mode {mode} needs {nameof(DraftModelPath)}.", nameof(DraftModelPath));
+        }
+
+        if (mode == SpeculationMode.Judge && string.IsNullOrEmpty(JudgeHeadPath))
+        {
+            throw new ArgumentException($"Speculation mode Judge needs {nameof(JudgeHeadPath)} (a trained judge head).", nameof(JudgeHeadPath));
         }
 
         if (SplitMode is not null && !Enum.TryParse<LLama.Native.GPUSplitMode>(SplitMode, ignoreCase: true, out _))

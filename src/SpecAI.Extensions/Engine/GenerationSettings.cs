@@ -45,6 +45,9 @@ public sealed record GenerationSettings
     /// </summary>
     public bool Adaptive { get; init; }
 
+    /// <summary>The judge head for <see cref="SpeculationMode.Judge"/> (LOSSY); the target session must provide hidden states.</summary>
+    public Judge.JudgeHead? Judge { get; init; }
+
     /// <summary>
     /// Whether to record, at each verified node with sampled drafts, the optimal and the achieved acceptance
     /// (<see cref="Verification.OptimalAcceptance"/>; costs O(V log V) per node). <see langword="null"/> (default):

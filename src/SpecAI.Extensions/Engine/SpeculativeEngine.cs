@@ -89,6 +89,21 @@ public sealed class SpeculativeEngine
             throw new InvalidOperationException($"Speculation mode {settings.Mode} needs a draft model, and none was configured.");
         }
 
+        if (settings.Mode == SpeculationMode.Judge)
+        {
+            if (settings.Judge is null || _draftModel is null)
+            {
+                throw new InvalidOperationException("Judge decoding needs a draft model and a judge head (GenerationSettings.Judge).");
+            }
+
+            if (!Target.ProvidesHiddenStates)
+            {
+                throw new InvalidOperationException($"Judge decoding reads the target's hidden states, and '{Target.ModelName}' was loaded without them.");
+            }
+
+            verifier ??= new JudgeVerifier(settings.Judge.Threshold);
+        }
+
         return Run(prompt, settings, statistics, verifier ?? VerifierFactory.Create(settings.Verifier, settings.Sampling), cancellationToken);
     }
 
@@ -207,7 +222,7 @@ public sealed class SpeculativeEngine
                             OptimalAcceptance.Achieved(verifier, target, draft, candidates, scratch));
                     }
 
-                    var result = verifier.Verify(new VerificationNode(target, draft, candidates, scratch), random);
+                    var result = verifier.Verify(new VerificationNode(target, draft, candidates, scratch) { JudgeScores = JudgeScores(settings.Judge, candidates.Length) }, random);
                     tokens.Add(result.Token);
                     generated++;
                     committedThisStep++;
@@ -292,6 +307,23 @@ public sealed class SpeculativeEngine
                 _candidateNodes.Add(path[node.Depth]);
             }
         }
+    }
+
+    /// <summary>The judge's score of each candidate, from the target's hidden state at that draft token in this step's batch.</summary>
+    private double[]? JudgeScores(Judge.JudgeHead? judge, int candidateCount)
+    {
+        if (judge is null || candidateCount == 0)
+        {
+            return null;
+        }
+
+        var scores = new double[candidateCount];
+        for (int i = 0; i < candidateCount; i++)
+        {
+            scores[i] = judge.Score(Target.GetHiddenState(_tree.Nodes[_candidateNodes[i]].TargetBatchIndex));
+        }
+
+        return scores;
     }
 
     private int ChildOnPath(int token)

@@ -14,10 +14,13 @@ internal sealed class FakeModelSession : IModelSession
     private readonly List<float[]> _lastLogits = new();
 
     private readonly Action<DecodeBatch>? _onDecode;
+    private readonly Func<IReadOnlyList<int>, float[]>? _hidden;
+    private readonly List<float[]?> _lastHidden = new();
 
-    public FakeModelSession(string name, int vocabularySize, Func<IReadOnlyList<int>, float[]> logits, int contextSize = 512, int maxBatchSize = 64, int maxSequences = 8, bool unified = true, Action<DecodeBatch>? onDecode = null)
+    public FakeModelSession(string name, int vocabularySize, Func<IReadOnlyList<int>, float[]> logits, int contextSize = 512, int maxBatchSize = 64, int maxSequences = 8, bool unified = true, Action<DecodeBatch>? onDecode = null, Func<IReadOnlyList<int>, float[]>? hidden = null)
     {
         _onDecode = onDecode;
+        _hidden = hidden;
         ModelName = name;
         VocabularySize = vocabularySize;
         _logits = logits;
@@ -34,7 +37,7 @@ internal sealed class FakeModelSession : IModelSession
     public int MaxBatchSize { get; }
     public int MaxSequences { get; }
     public bool HasUnifiedKvCache { get; }
-    public bool ProvidesHiddenStates => false;
+    public bool ProvidesHiddenStates => _hidden is not null;
     public int DecodeCalls { get; private set; }
     public int DecodedTokens { get; private set; }
     public List<int> BatchSizes { get; } = new();
@@ -53,6 +56,7 @@ internal sealed class FakeModelSession : IModelSession
         DecodedTokens += batch.Count;
         BatchSizes.Add(batch.Count);
         _lastLogits.Clear();
+        _lastHidden.Clear();
         for (int i = 0; i < batch.Count; i++)
         {
             var seqs = batch.SequencesAt(i);
@@ -82,13 +86,15 @@ internal sealed class FakeModelSession : IModelSession
             }
 
             _lastLogits.Add(batch.WantsLogits(i) ? _logits(_sequences[seqs[0]].ToArray()) : null!);
+            _lastHidden.Add(batch.WantsLogits(i) ? _hidden?.Invoke(_sequences[seqs[0]].ToArray()) : null);
         }
     }
 
     public ReadOnlySpan<float> GetLogits(int batchIndex) =>
         _lastLogits[batchIndex] ?? throw new InvalidOperationException($"Batch entry {batchIndex} did not ask for logits.");
 
-    public ReadOnlySpan<float> GetHiddenState(int batchIndex) => throw new NotSupportedException();
+    public ReadOnlySpan<float> GetHiddenState(int batchIndex) =>
+        _lastHidden[batchIndex] ?? throw new InvalidOperationException($"Batch entry {batchIndex} has no hidden state.");
 
     public void RemoveTokens(int sequence, int fromPosition)
     {
