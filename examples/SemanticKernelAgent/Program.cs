@@ -1,8 +1,9 @@
 // SemanticKernelAgent: a Kernel over the speculative chat client, with two small plugins.
 //   dotnet run --project examples/SemanticKernelAgent [-- --target t.gguf --draft d.gguf] [--prompt "..."]
-// Honest note: SpeculativeChatClient does not do tool calling yet, and the tiny forged model could not use tools
-// anyway. The plugins are registered to show the wiring; the functions are invoked directly below, and the chat
-// turn is plain text.
+// The agent turn uses automatic function calling (FunctionChoiceBehavior.Auto()): the client renders the plugins
+// into the prompt in the model's tool format (Hermes/Qwen <tool_call>, Llama 3.1 JSON, or a generic fallback)
+// and parses calls back. Pass a tool-trained --target (e.g. a Qwen2.5 instruct GGUF) to see real calls; the tiny
+// forged default model has random-ish weights and will just answer with text.
 using System.ComponentModel;
 using System.Globalization;
 using Microsoft.SemanticKernel;
@@ -37,17 +38,21 @@ foreach (var function in kernel.Plugins.GetFunctionsMetadata())
     Console.WriteLine($"  {function.PluginName}.{function.Name}: {function.Description}");
 }
 
-// The functions work through the kernel (what a tool-calling model would invoke).
-var now = await kernel.InvokeAsync("clock", "now");
-var product = await kernel.InvokeAsync("calculator", "multiply", new() { ["a"] = 6, ["b"] = 7 });
-Console.WriteLine($"clock.now() = {now}; calculator.multiply(6, 7) = {product}");
-
-// One chat turn; the facts are put in the system message because this model cannot call tools.
+// One agent turn with automatic function calling: plugin calls the model makes run through the kernel.
 var chat = kernel.GetRequiredService<IChatCompletionService>();
-var history = new ChatHistory($"You are a helpful assistant. The time is {now}. 6 times 7 is {product}.");
+var history = new ChatHistory("You are a helpful assistant. Use the tools for the time and for arithmetic.");
 history.AddUserMessage(prompt);
 Console.WriteLine($"user> {prompt}");
-var answer = await chat.GetChatMessageContentAsync(history, kernel: kernel);
+var settings = new PromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() };
+var answer = await chat.GetChatMessageContentAsync(history, settings, kernel);
+foreach (var message in history.Where(m => m.Items.OfType<FunctionCallContent>().Any()))
+{
+    foreach (var call in message.Items.OfType<FunctionCallContent>())
+    {
+        Console.WriteLine($"tool> {call.PluginName}.{call.FunctionName}({string.Join(", ", call.Arguments ?? new())})");
+    }
+}
+
 Console.WriteLine($"bot>  {answer.Content}");
 
 static string? Option(string[] args, string name)
