@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using Microsoft.Extensions.AI;
 using Microsoft.SemanticKernel;
-using SpecAI.Extensions.SemanticKernel.Tests.TestSupport;
 
 namespace SpecAI.Extensions.SemanticKernel.Tests;
 
@@ -28,7 +27,7 @@ public sealed class AutoFunctionCallingTests
 
         var constraint = new ScriptedTextConstraint(
             speculative.TokenTexts,
-            endToken: 2,
+            new HashSet<int> { 2 },
             "<tool_call>{\"name\": \"weather_get\", \"arguments\": {\"city\": \"Paris\"}}</tool_call>",
             "It is sunny.");
         var settings = new PromptExecutionSettings

@@ -2,7 +2,6 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
-using SpecAI.Extensions.SemanticKernel.Tests.TestSupport;
 
 namespace SpecAI.Extensions.SemanticKernel.Tests;
 

@@ -1,34 +1,22 @@
+using SpecAI.Extensions.Sampling;
+
 namespace SpecAI.Extensions.Gguf.Forge;
 
 /// <summary>xoshiro256** seeded through SplitMix64: the same seed gives the same model on every platform.</summary>
 internal sealed class ForgeRandom
 {
-    private ulong _s0, _s1, _s2, _s3;
+    private readonly SeededRandomSource _random;
     private double? _spareGaussian;
 
     public ForgeRandom(ulong seed)
     {
-        _s0 = SplitMix(ref seed);
-        _s1 = SplitMix(ref seed);
-        _s2 = SplitMix(ref seed);
-        _s3 = SplitMix(ref seed);
+        _random = new SeededRandomSource(unchecked((long)seed));
     }
 
-    public ulong NextUInt64()
-    {
-        ulong result = RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = RotateLeft(_s3, 45);
-        return result;
-    }
+    public ulong NextUInt64() => _random.NextUInt64();
 
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
-    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+    public double NextDouble() => _random.NextDouble();
 
     public int NextInt(int exclusiveMax) => (int)(NextDouble() * exclusiveMax);
 
@@ -66,14 +54,4 @@ internal sealed class ForgeRandom
             destination[i] = (float)(destination[i] / norm);
         }
     }
-
-    private static ulong SplitMix(ref ulong x)
-    {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
 }

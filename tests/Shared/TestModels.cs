@@ -1,4 +1,4 @@
-namespace SpecAI.Extensions.LLamaSharp.Tests.TestSupport;
+namespace SpecAI.Extensions.Testing;
 
 /// <summary>Finds the shared test models (../shared/models beside the repository on dev machines and in CI).</summary>
 internal static class TestModels

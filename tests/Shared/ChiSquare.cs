@@ -1,4 +1,4 @@
-namespace SpecAI.Extensions.Tests.TestSupport;
+namespace SpecAI.Extensions.Testing;
 
 /// <summary>Pearson's chi-square goodness of fit with the p-value from the regularised upper incomplete gamma.</summary>
 internal static class ChiSquare

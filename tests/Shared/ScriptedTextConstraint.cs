@@ -1,6 +1,6 @@
 using SpecAI.Extensions.Sampling;
 
-namespace SpecAI.Extensions.LLamaSharp.Tests.TestSupport;
+namespace SpecAI.Extensions.Testing;
 
 /// <summary>Forces the model to write given texts, one per generation (a test stand-in for a model trained to call tools).</summary>
 internal sealed class ScriptedTextConstraint(IReadOnlyList<string> tokenTexts, IReadOnlySet<int> endTokens, params string[] scripts) : ITokenConstraint
