@@ -352,8 +352,9 @@ public sealed class SpeculativeChatClient : IChatClient
         var target = await LLamaModelSession.LoadAsync(
             options.TargetModelPath,
             CreateParameters(options, options.TargetModelPath, options.GpuLayerCount, hiddenStates: !string.IsNullOrEmpty(options.JudgeHeadPath)),
-            progress is null ? null : new Progress<float>(p => progress.Report(hasDraft ? p / 2 : p)),
+            progress is null ? null : new ScaledProgress(progress, 0, hasDraft ? 0.5f : 1f),
             cancellationToken).ConfigureAwait(false);
+        progress?.Report(hasDraft ? 0.5f : 1f);
         if (!hasDraft)
         {
             return (options, target, null);
@@ -364,8 +365,9 @@ public sealed class SpeculativeChatClient : IChatClient
             var draft = await LLamaModelSession.LoadAsync(
                 options.DraftModelPath!,
                 CreateParameters(options, options.DraftModelPath!, options.DraftGpuLayerCount),
-                progress is null ? null : new Progress<float>(p => progress.Report(0.5f + p / 2)),
+                progress is null ? null : new ScaledProgress(progress, 0.5f, 1f),
                 cancellationToken).ConfigureAwait(false);
+            progress?.Report(1f);
             try
             {
                 CheckVocabularies(target, draft);
@@ -439,6 +441,12 @@ public sealed class SpeculativeChatClient : IChatClient
                 throw new IncompatibleDraftModelException(target.ModelName, draft.ModelName, $"token {i} is '{a}' in the target but '{b}' in the draft");
             }
         }
+    }
+
+    /// <summary>Maps one model's load progress into its share of the whole, reporting synchronously.</summary>
+    private sealed class ScaledProgress(IProgress<float> inner, float from, float to) : IProgress<float>
+    {
+        public void Report(float value) => inner.Report(from + (to - from) * Math.Clamp(value, 0f, 1f));
     }
 
     private static Judge.JudgeHead? LoadJudge(SpeculativeChatClientOptions options, LLamaModelSession target)
