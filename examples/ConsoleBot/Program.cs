@@ -22,13 +22,22 @@ if (target is null)
     draft ??= family.DraftPath;
 }
 
-using var client = new SpeculativeChatClient(new SpeculativeChatClientOptions
+// Load both models behind a progress bar (target first, then draft).
+SpeculativeChatClient? loaded = null;
+await AnsiConsole.Progress().StartAsync(async context =>
 {
-    TargetModelPath = target,
-    DraftModelPath = draft,
-    ContextSize = 2048,
-    MaxOutputTokens = 256,
+    var task = context.AddTask("Loading models", maxValue: 1.0);
+    loaded = await SpeculativeChatClient.CreateAsync(new SpeculativeChatClientOptions
+    {
+        TargetModelPath = target,
+        DraftModelPath = draft,
+        ContextSize = 2048,
+        MaxOutputTokens = 256,
+        LoadProgress = new Progress<float>(p => task.Value = p),
+    });
+    task.Value = 1.0;
 });
+using var client = loaded!;
 AnsiConsole.MarkupLine($"[grey]target[/] {Markup.Escape(Path.GetFileName(target))}  [grey]draft[/] {Markup.Escape(draft is null ? "(none)" : Path.GetFileName(draft))}");
 
 string mode = draft is null ? "lookup" : "draft";
