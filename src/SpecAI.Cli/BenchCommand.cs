@@ -567,6 +567,7 @@ internal static class BenchCommand
             plt.Axes.Bottom.TickLabelStyle.Rotation = 30;
             plt.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
             plt.Axes.Margins(bottom: 0);
+            plt.Axes.Bottom.MinimumSize = 110;
             plt.YLabel("tokens / s (median)");
             plt.Title(string.Create(CultureInfo.InvariantCulture, $"specai bench ({Environment.ProcessorCount} cores, {s.MaxTokens} tokens, T={string.Join(',', s.Temperatures)}, median of {s.Repeats})"));
         }
