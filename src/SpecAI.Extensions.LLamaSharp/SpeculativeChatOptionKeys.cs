@@ -18,6 +18,9 @@ public static class SpeculativeChatOptionKeys
     /// <summary>Adaptive drafting on/off (bool).</summary>
     public const string Adaptive = "specai.adaptive";
 
+    /// <summary>Measure the optimal-acceptance bound per verified position (bool; default on for multi-draft, costs O(V log V) per position).</summary>
+    public const string MeasureOptimalAcceptance = "specai.measure_optimal";
+
     /// <summary>
     /// An <see cref="Sampling.ITokenConstraint"/> instance restricting the answer (applied to draft and target alike,
     /// so speculation stays lossless with respect to the constrained target).

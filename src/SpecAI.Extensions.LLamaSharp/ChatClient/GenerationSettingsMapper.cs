@@ -29,6 +29,7 @@ internal static class GenerationSettingsMapper
             DraftCount = mode == SpeculationMode.MultiDraft ? Read(extra, SpeculativeChatOptionKeys.DraftCount, ParseInt) ?? defaults.DraftCount : 1,
             Verifier = Read(extra, SpeculativeChatOptionKeys.Verifier, SpeculativeChatOptionKeys.ParseVerifier) ?? DefaultVerifier(mode, defaults.Verifier),
             Adaptive = Read(extra, SpeculativeChatOptionKeys.Adaptive, s => bool.Parse(s)) ?? defaults.Adaptive,
+            MeasureOptimalAcceptance = Read(extra, SpeculativeChatOptionKeys.MeasureOptimalAcceptance, s => bool.Parse(s)),
             StopTokens = stopTokens,
             Constraint = extra is not null && extra.TryGetValue(SpeculativeChatOptionKeys.Constraint, out object? constraint)
                 ? constraint as ITokenConstraint ?? throw new ArgumentException($"ChatOptions.AdditionalProperties['{SpeculativeChatOptionKeys.Constraint}'] must be an {nameof(ITokenConstraint)}.", "options")

@@ -167,39 +167,51 @@ public sealed class LogitProcessor
         if (topK || topP)
         {
             EnsureScratch(vocabulary);
-            Span<int> order = _order.AsSpan(0, vocabulary);
-            Span<double> keys = _keys.AsSpan(0, vocabulary);
-            for (int i = 0; i < vocabulary; i++)
+            int count = topK ? SelectTopK(probabilities, _options.TopK) : SelectNucleusCandidates(probabilities, _options.TopP);
+            Span<int> order = _order.AsSpan(0, count);
+            Span<double> keys = _keys.AsSpan(0, count);
+            for (int i = 0; i < count; i++)
             {
-                order[i] = i;
-                keys[i] = -probabilities[i];
+                keys[i] = -probabilities[order[i]];
             }
 
             // Stable order (ties by lowest id) keeps the kept set deterministic.
             keys.Sort(order);
             SortTiesByIndex(keys, order);
 
-            int keep = topK ? _options.TopK : vocabulary;
+            int keep = count;
+            bool reached = !topP;
             if (topP)
             {
                 double cumulative = 0;
-                for (int i = 0; i < keep; i++)
+                for (int i = 0; i < count; i++)
                 {
                     cumulative -= keys[i];
                     if (cumulative >= _options.TopP)
                     {
                         keep = i + 1;
+                        reached = true;
                         break;
                     }
                 }
             }
 
-            for (int i = keep; i < vocabulary; i++)
+            if (reached || topK)
             {
-                probabilities[order[i]] = 0;
-            }
+                // Zero everything, then restore the kept tokens: the candidates are a small subset.
+                for (int i = 0; i < keep; i++)
+                {
+                    keys[i] = probabilities[order[i]];
+                }
 
-            changed = keep < vocabulary;
+                probabilities.Clear();
+                for (int i = 0; i < keep; i++)
+                {
+                    probabilities[order[i]] = keys[i];
+                }
+
+                changed = keep < vocabulary;
+            }
         }
 
         if (_options.MinP > 0)
@@ -219,6 +231,80 @@ public sealed class LogitProcessor
         {
             double sum = TensorPrimitives.Sum<double>(probabilities);
             TensorPrimitives.Divide(probabilities, sum, probabilities);
+        }
+    }
+
+    /// <summary>
+    /// Writes into the order buffer every token that can be in the top-p nucleus and returns how many.
+    /// Tokens below (1 - topP) / V hold less than 1 - topP together, so the tokens at or above that cut
+    /// already reach topP and the nucleus lies among them: only they need sorting.
+    /// </summary>
+    private int SelectNucleusCandidates(ReadOnlySpan<double> probabilities, double topP)
+    {
+        double cut = (1.0 - topP) / probabilities.Length;
+        int count = 0;
+        for (int i = 0; i < probabilities.Length; i++)
+        {
+            if (probabilities[i] >= cut)
+            {
+                _order[count++] = i;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Writes the k most likely tokens (ties: lowest id) into the order buffer with a min-heap; O(V log k).</summary>
+    private int SelectTopK(ReadOnlySpan<double> probabilities, int k)
+    {
+        // Heap root = the weakest kept token: lowest probability, and among equals the highest id.
+        Span<int> heap = _order.AsSpan(0, k);
+        for (int i = 0; i < k; i++)
+        {
+            heap[i] = i;
+        }
+
+        for (int i = k / 2 - 1; i >= 0; i--)
+        {
+            SiftDown(heap, i, probabilities);
+        }
+
+        for (int i = k; i < probabilities.Length; i++)
+        {
+            if (Weaker(heap[0], i, probabilities))
+            {
+                heap[0] = i;
+                SiftDown(heap, 0, probabilities);
+            }
+        }
+
+        return k;
+    }
+
+    private static bool Weaker(int a, int b, ReadOnlySpan<double> p) => p[a] < p[b] || (p[a] == p[b] && a > b);
+
+    private static void SiftDown(Span<int> heap, int i, ReadOnlySpan<double> p)
+    {
+        while (true)
+        {
+            int left = 2 * i + 1, weakest = i;
+            if (left < heap.Length && Weaker(heap[left], heap[weakest], p))
+            {
+                weakest = left;
+            }
+
+            if (left + 1 < heap.Length && Weaker(heap[left + 1], heap[weakest], p))
+            {
+                weakest = left + 1;
+            }
+
+            if (weakest == i)
+            {
+                return;
+            }
+
+            (heap[i], heap[weakest]) = (heap[weakest], heap[i]);
+            i = weakest;
         }
     }
 

@@ -73,21 +73,67 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
         }
 
         // f(rho) = 1 - (1 - beta)^k - rho * beta is decreasing and f(k) <= 0 (Bernoulli's inequality).
-        double lo = 1.0, hi = draftCount;
-        for (int iteration = 0; iteration < 100 && hi - lo > 1e-13 * hi; iteration++)
+        // Bisection only visits the tokens whose term min(q, p/rho) can switch (q > 0, p > q); the others
+        // contribute p/rho (or 0) for every rho >= 1, so they are summed once.
+        int vocabulary = p.Length;
+        double[] switching = System.Buffers.ArrayPool<double>.Shared.Rent(2 * vocabulary);
+        try
         {
-            double mid = 0.5 * (lo + hi);
-            if (IsFeasible(p, q, draftCount, mid))
+            double fixedMass = 0;
+            int count = 0;
+            for (int i = 0; i < vocabulary; i++)
             {
-                hi = mid;
-            }
-            else
-            {
-                lo = mid;
-            }
-        }
+                if (q[i] <= 0)
+                {
+                    continue;
+                }
 
-        return hi;
+                if (p[i] <= q[i])
+                {
+                    fixedMass += p[i];
+                }
+                else
+                {
+                    switching[2 * count] = p[i];
+                    switching[2 * count + 1] = q[i];
+                    count++;
+                }
+            }
+
+            double lo = 1.0, hi = draftCount;
+
+            // Any feasible rho keeps the rule exact; 1e-10 relative is far below what changes acceptance.
+            for (int iteration = 0; iteration < 64 && hi - lo > 1e-10 * hi; iteration++)
+            {
+                double mid = 0.5 * (lo + hi);
+                double beta = fixedMass / mid;
+                for (int j = 0; j < count; j++)
+                {
+                    beta += Math.Min(switching[2 * j + 1], switching[2 * j] / mid);
+                }
+
+                if (AnyPasses(beta, draftCount) <= mid * beta)
+                {
+                    hi = mid;
+                }
+                else
+                {
+                    lo = mid;
+                }
+            }
+
+            // The summation order above differs from Beta's: confirm feasibility with the canonical sum.
+            while (hi < draftCount && !IsFeasible(p, q, draftCount, hi))
+            {
+                hi = Math.Min(draftCount, hi * (1 + 1e-12) + 1e-15);
+            }
+
+            return hi;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(switching);
+        }
     }
 
     /// <summary>Probability of accepting candidate <paramref name="token"/>: <c>min(1, p(x) / (rho q(x)))</c>, 0 when q(x) = 0.</summary>

@@ -95,4 +95,49 @@ public class LogitProcessorTests
     {
         Assert.Throws<ArgumentException>(() => Process(new SamplingOptions(), [float.NegativeInfinity, float.NegativeInfinity]));
     }
+
+    [Theory]
+    [InlineData(0, 0.9)]
+    [InlineData(5, 1.0)]
+    [InlineData(40, 0.95)]
+    [InlineData(0, 0.5)]
+    [InlineData(3, 0.3)]
+    public void TopKTopP_MatchFullSortReference_IncludingTies(int topK, double topP)
+    {
+        var rng = new Random(topK * 31 + (int)(topP * 100));
+        for (int trial = 0; trial < 40; trial++)
+        {
+            int size = 1 + rng.Next(300);
+            // Coarse logits make many exact ties.
+            var logits = Enumerable.Range(0, size).Select(_ => (float)Math.Round(rng.NextDouble() * 8 - 4, trial % 2 == 0 ? 0 : 3)).ToArray();
+            var options = new SamplingOptions { TopK = topK, TopP = topP };
+            var actual = Process(options, logits);
+
+            var softmax = Process(new SamplingOptions(), logits);
+            var order = Enumerable.Range(0, size).OrderByDescending(i => softmax[i]).ThenBy(i => i).ToArray();
+            int keep = topK > 0 && topK < size ? topK : size;
+            double cumulative = 0;
+            for (int i = 0; i < keep && topP < 1; i++)
+            {
+                cumulative += softmax[order[i]];
+                if (cumulative >= topP)
+                {
+                    keep = i + 1;
+                    break;
+                }
+            }
+
+            var expected = new double[size];
+            foreach (int i in order.Take(keep))
+            {
+                expected[i] = softmax[i];
+            }
+
+            double sum = expected.Sum();
+            for (int i = 0; i < size; i++)
+            {
+                Assert.Equal(expected[i] / sum, actual[i], 12);
+            }
+        }
+    }
 }
