@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using SpecAI.Extensions.Drafting;
 using SpecAI.Extensions.Sampling;
 
@@ -76,7 +77,7 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
         // Bisection only visits the tokens whose term min(q, p/rho) can switch (q > 0, p > q); the others
         // contribute p/rho (or 0) for every rho >= 1, so they are summed once.
         int vocabulary = p.Length;
-        double[] switching = System.Buffers.ArrayPool<double>.Shared.Rent(2 * vocabulary);
+        double[] switching = System.Buffers.ArrayPool<double>.Shared.Rent(3 * vocabulary);
         try
         {
             double fixedMass = 0;
@@ -94,38 +95,68 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
                 }
                 else
                 {
-                    switching[2 * count] = p[i];
-                    switching[2 * count + 1] = q[i];
+                    switching[count] = p[i];
+                    switching[vocabulary + count] = q[i];
                     count++;
                 }
             }
 
-            double lo = 1.0, hi = draftCount;
+            var ps = switching.AsSpan(0, count);
+            var qs = switching.AsSpan(vocabulary, count);
+            var terms = switching.AsSpan(2 * vocabulary, count);
 
-            // Any feasible rho keeps the rule exact; 1e-10 relative is far below what changes acceptance.
-            for (int iteration = 0; iteration < 64 && hi - lo > 1e-10 * hi; iteration++)
+            // Illinois (regula falsi) on the decreasing f keeps a bracket [lo, hi] with hi feasible and
+            // converges in a handful of passes; any feasible rho keeps the rule exact, so the stopping
+            // tolerance only bounds how far from the optimal rho (and acceptance) we may stop.
+            double Gap(double rho, Span<double> t, ReadOnlySpan<double> pp, ReadOnlySpan<double> qq)
             {
-                double mid = 0.5 * (lo + hi);
-                double beta = fixedMass / mid;
-                for (int j = 0; j < count; j++)
+                TensorPrimitives.Multiply(pp, 1.0 / rho, t);
+                TensorPrimitives.Min(t, qq, t);
+                double beta = fixedMass / rho + TensorPrimitives.Sum<double>(t);
+                return AnyPasses(beta, draftCount) - rho * beta;
+            }
+
+            double lo = 1.0, hi = draftCount;
+            double fLo = Gap(lo, terms, ps, qs), fHi = Gap(hi, terms, ps, qs);
+            int side = 0;
+            for (int iteration = 0; iteration < 100 && hi - lo > 1e-12 * hi && fHi < 0; iteration++)
+            {
+                double mid = fLo - fHi > 0 ? hi - fHi * (hi - lo) / (fHi - fLo) : 0.5 * (lo + hi);
+                if (!(mid > lo && mid < hi))
                 {
-                    beta += Math.Min(switching[2 * j + 1], switching[2 * j] / mid);
+                    mid = 0.5 * (lo + hi);
                 }
 
-                if (AnyPasses(beta, draftCount) <= mid * beta)
+                double fMid = Gap(mid, terms, ps, qs);
+                if (fMid <= 0)
                 {
                     hi = mid;
+                    fHi = fMid;
+                    if (side == 1)
+                    {
+                        fLo *= 0.5;
+                    }
+
+                    side = 1;
                 }
                 else
                 {
                     lo = mid;
+                    fLo = fMid;
+                    if (side == -1)
+                    {
+                        fHi *= 0.5;
+                    }
+
+                    side = -1;
                 }
             }
 
             // The summation order above differs from Beta's: confirm feasibility with the canonical sum.
-            while (hi < draftCount && !IsFeasible(p, q, draftCount, hi))
+            // Steps grow geometrically, so a few passes at most; k itself is always feasible.
+            for (double step = 1e-14; hi < draftCount && !IsFeasible(p, q, draftCount, hi); step *= 4)
             {
-                hi = Math.Min(draftCount, hi * (1 + 1e-12) + 1e-15);
+                hi = Math.Min(draftCount, hi * (1 + step));
             }
 
             return hi;
