@@ -4,4 +4,5 @@ using SpecAI.Cli;
 var root = new RootCommand("specai: speculative decoding tools for SpecAI.Extensions (forge models, benchmark).");
 root.Subcommands.Add(ForgeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(AcceptanceCommand.Create());
 return root.Parse(args).Invoke();
