@@ -40,7 +40,10 @@ public sealed class ToolCallingTests : IDisposable
         Assert.Equal(2, seen.Count);
         var result = seen[1].SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single();
         Assert.Equal("sunny, 21 C", result.Result?.ToString());
-        Assert.Contains(client.TokenizePrompt(seen[1], new ChatOptions { Tools = [tool] }), _ => true);
+        string secondPrompt = string.Concat(client.TokenizePrompt(seen[1], new ChatOptions { Tools = [tool] }).Select(t => client.TokenTexts[t]));
+        Assert.Contains("<tool_response>", secondPrompt);
+        Assert.Contains("sunny, 21 C", secondPrompt);
+        Assert.Contains("\"get_weather\"", secondPrompt);
         Assert.True(client.Statistics.AcceptedTokens > acceptedBefore, "speculation stays on under tools");
     }
 
