@@ -5,4 +5,5 @@ var root = new RootCommand("specai: speculative decoding tools for SpecAI.Extens
 root.Subcommands.Add(ForgeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(AcceptanceCommand.Create());
+root.Subcommands.Add(JudgeCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,11 +1,6 @@
-using LLama.Common;
-using LLama.Native;
 using Microsoft.Extensions.AI;
-using SpecAI.Extensions.Backend;
-using SpecAI.Extensions.Engine;
 using SpecAI.Extensions.Judge;
 using SpecAI.Extensions.LLamaSharp.Tests.TestSupport;
-using SpecAI.Extensions.Sampling;
 using Xunit.Abstractions;
 
 namespace SpecAI.Extensions.LLamaSharp.Tests.Judge;
@@ -80,43 +75,14 @@ public sealed class JudgeDecodingTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("hidden dimensions", ex.Message);
     }
 
-    /// <summary>
-    /// Labels tokens sampled from the draft: acceptable when the target gives them at least 10% probability
-    /// (a self-labelled proxy for human labels), features = the target's hidden state at the token.
-    /// </summary>
+    /// <summary>Self-labelled examples from draft text (target probability >= 0.1 = acceptable), then training.</summary>
     private static async Task<JudgeHead> TrainOnDraftTextAsync()
     {
-        using var drafter = StoriesClients.Create(TestModels.StoriesThreeLayers);
-        using var target = await LLamaModelSession.LoadAsync(TestModels.Stories, new ModelParams(TestModels.Stories)
-        {
-            ContextSize = 512, BatchSize = 512, SeqMax = 1, Threads = 1, Embeddings = true, PoolingType = LLamaPoolingType.None,
-        });
-        var examples = new List<(float[], bool)>();
-        var p = new double[target.VocabularySize];
-        var processor = new LogitProcessor(new SamplingOptions());
         string[] prompts = ["Lily went to the park.", "Tom had a dog.", "The sun was hot.", "Once upon a time, a cat", "Sam and Mia played", "A bird sat on a tree."];
-        for (int i = 0; i < prompts.Length; i++)
-        {
-            // Draft-model text: the 3-layer model as the target of a plain client.
-            var messages = StoriesClients.Prompt(prompts[i]);
-            int[] prompt = drafter.TokenizePrompt(messages, null);
-            int[] text = await drafter.GenerateTokensAsync(messages, new ChatOptions { Temperature = 1, Seed = i, MaxOutputTokens = 60, AdditionalProperties = new() { [SpeculativeChatOptionKeys.Mode] = "none" } });
-            int[] all = [.. prompt, .. text];
-            target.RemoveTokens(0, 0);
-            var batch = new DecodeBatch();
-            for (int t = 0; t < all.Length; t++)
-            {
-                batch.Add(all[t], t, 0, wantLogits: true);
-            }
-
-            target.Decode(batch);
-            for (int t = prompt.Length; t < all.Length; t++)
-            {
-                processor.Process(target.GetLogits(t - 1), all.AsSpan(0, t), 0, p);
-                examples.Add((target.GetHiddenState(t).ToArray(), p[all[t]] >= 0.1));
-            }
-        }
-
+        var examples = await JudgeDataCollector.CollectAsync(TestModels.Stories, TestModels.StoriesThreeLayers, prompts, tokensPerPrompt: 60);
+        Assert.Equal(360, examples.Count);
+        Assert.Contains(examples, e => e.Acceptable);
+        Assert.Contains(examples, e => !e.Acceptable);
         return JudgeTrainer.Train(examples);
     }
 }
