@@ -90,14 +90,27 @@ async Task TurnAsync(string text)
     long draftedBefore = client.Statistics.DraftedTokens;
     long acceptedBefore = client.Statistics.AcceptedTokens;
 
-    AnsiConsole.Markup("[blue]bot>[/] ");
+    // Stream the answer with a live status line (tokens/s and acceptance so far).
     var updates = new List<ChatResponseUpdate>();
+    var answer = new System.Text.StringBuilder();
     var clock = Stopwatch.StartNew();
-    await foreach (var update in client.GetStreamingResponseAsync(history, options))
+    long soFar = 0, draftedSoFar = 0, acceptedSoFar = 0;
+    await AnsiConsole.Live(new Markup("[blue]bot>[/]")).StartAsync(async context =>
     {
-        updates.Add(update);
-        AnsiConsole.Write(new Text(update.Text));
-    }
+        await foreach (var update in client.GetStreamingResponseAsync(history, options))
+        {
+            updates.Add(update);
+            answer.Append(update.Text);
+            // Text updates carry running counters of this answer; the final usage update does not.
+            soFar = Counter(update, SpeculativeChatOptionKeys.GeneratedTokens) ?? soFar;
+            draftedSoFar = Counter(update, SpeculativeChatOptionKeys.DraftedTokens) ?? draftedSoFar;
+            acceptedSoFar = Counter(update, SpeculativeChatOptionKeys.AcceptedTokens) ?? acceptedSoFar;
+            string live = draftedSoFar == 0 ? "n/a" : $"{100.0 * acceptedSoFar / draftedSoFar:F0}%";
+            context.UpdateTarget(new Rows(
+                new Markup("[blue]bot>[/] " + Markup.Escape(answer.ToString())),
+                new Markup($"[grey]{soFar / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} tok/s, acceptance {live}[/]")));
+        }
+    });
 
     clock.Stop();
     AnsiConsole.WriteLine();
@@ -110,6 +123,9 @@ async Task TurnAsync(string text)
     string acceptance = drafted == 0 ? "n/a" : $"{100.0 * accepted / drafted:F1}% ({accepted}/{drafted})";
     AnsiConsole.MarkupLine($"[grey]{generated} tokens in {clock.Elapsed.TotalSeconds:F2}s = {tokensPerSecond:F1} tok/s; mode {mode}; acceptance {acceptance}[/]");
 }
+
+static long? Counter(ChatResponseUpdate update, string key) =>
+    update.AdditionalProperties?.TryGetValue(key, out object? value) == true && value is long count ? count : null;
 
 static string? Option(string[] args, string name)
 {

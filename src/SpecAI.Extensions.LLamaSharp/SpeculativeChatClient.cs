@@ -238,7 +238,17 @@ public sealed class SpeculativeChatClient : IChatClient
                 string text = toolCall.Push(filter.Push(decoder.Read()));
                 if (text.Length > 0)
                 {
-                    yield return Update([new TextContent(text)]);
+                    var update = Update([new TextContent(text)]);
+
+                    // Running counters, so a UI can show live acceptance and tokens/s while the answer streams.
+                    update.AdditionalProperties = new()
+                    {
+                        [SpeculativeChatOptionKeys.GeneratedTokens] = statistics.GeneratedTokens,
+                        [SpeculativeChatOptionKeys.TargetCalls] = statistics.TargetCalls,
+                        [SpeculativeChatOptionKeys.DraftedTokens] = statistics.DraftedTokens,
+                        [SpeculativeChatOptionKeys.AcceptedTokens] = statistics.AcceptedTokens,
+                    };
+                    yield return update;
                 }
 
                 if (filter.Stopped)

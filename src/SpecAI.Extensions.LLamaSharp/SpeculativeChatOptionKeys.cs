@@ -27,13 +27,16 @@ public static class SpeculativeChatOptionKeys
     /// </summary>
     public const string Constraint = "specai.constraint";
 
-    /// <summary>Usage counter: target verification calls.</summary>
+    /// <summary>Running count of generated tokens on each streaming update's <c>AdditionalProperties</c>.</summary>
+    public const string GeneratedTokens = "specai.generated_tokens";
+
+    /// <summary>Usage counter: target verification calls (also a running count on each streaming update).</summary>
     public const string TargetCalls = "specai.target_calls";
 
-    /// <summary>Usage counter: drafted tokens.</summary>
+    /// <summary>Usage counter: drafted tokens (also a running count on each streaming update).</summary>
     public const string DraftedTokens = "specai.drafted_tokens";
 
-    /// <summary>Usage counter: accepted drafted tokens.</summary>
+    /// <summary>Usage counter: accepted drafted tokens (also a running count on each streaming update).</summary>
     public const string AcceptedTokens = "specai.accepted_tokens";
 
     /// <summary>Usage counter: steps decided by a LOSSY verifier (0 = the answer follows the target's law).</summary>

@@ -69,9 +69,19 @@ public class SpeculativeChatClientTests(StoriesClients clients)
         var whole = await clients.Q4.GetResponseAsync(StoriesClients.Prompt(), options);
         var parts = new List<string>();
         ChatResponseUpdate? last = null;
+        long previous = 0;
         await foreach (var update in clients.Q4.GetStreamingResponseAsync(StoriesClients.Prompt(), options))
         {
             parts.Add(update.Text);
+            if (update.Text.Length > 0)
+            {
+                // Running counters on every text update.
+                long generated = (long)update.AdditionalProperties![SpeculativeChatOptionKeys.GeneratedTokens]!;
+                Assert.True(generated >= previous && generated <= 40);
+                Assert.True((long)update.AdditionalProperties[SpeculativeChatOptionKeys.AcceptedTokens]! <= (long)update.AdditionalProperties[SpeculativeChatOptionKeys.DraftedTokens]!);
+                previous = generated;
+            }
+
             Assert.Equal(whole.ModelId, update.ModelId);
             Assert.NotNull(update.MessageId);
             last = update;
