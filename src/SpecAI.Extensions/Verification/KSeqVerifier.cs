@@ -10,7 +10,7 @@ namespace SpecAI.Extensions.Verification;
 /// </summary>
 /// <remarks>
 /// <para>Rule. <c>beta(rho) = sum_x min(q(x), p(x) / rho)</c>; rho is the smallest value in [1, k] with
-/// <c>1 - (1 - beta)^k &lt;= rho * beta</c> (bisection: the left side falls and the right side rises with rho).
+/// <c>1 - (1 - beta)^k &lt;= rho * beta</c> (found by Illinois regula falsi: the left side falls and the right side rises with rho).
 /// Candidate i is accepted with probability <c>min(1, p(x_i) / (rho q(x_i)))</c>; when none is, the token is
 /// drawn from <c>p_res ∝ max(0, p - min(q, p / rho) * (1 - (1 - beta)^k) / beta)</c>.</para>
 /// <para>Why it is exact: each candidate passes with probability beta and, when it does, is distributed as
@@ -59,7 +59,7 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
     public static double AnyPasses(double beta, int draftCount)
         => draftCount == 1 || beta >= 1 ? Math.Min(1.0, beta) : 1.0 - Math.Pow(1.0 - Math.Max(0, beta), draftCount);
 
-    /// <summary>The smallest rho in [1, k] with <c>1 - (1 - beta(rho))^k &lt;= rho * beta(rho)</c>, by bisection (always feasible).</summary>
+    /// <summary>The smallest rho in [1, k] with <c>1 - (1 - beta(rho))^k &lt;= rho * beta(rho)</c>, to a relative 1e-12 (the returned rho is always feasible, so the rule stays exact).</summary>
     /// <param name="p">Target distribution.</param>
     /// <param name="q">Draft distribution.</param>
     /// <param name="draftCount">k, at least 1.</param>
