@@ -44,9 +44,9 @@ internal static class BenchCommand
         var repeats = new Option<int?>("--repeats") { Description = "Timed requests per run; the median is reported (default 3 quick, 10 otherwise)." };
         var temperature = new Option<double>("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => 0.0 };
         var temperatures = new Option<string?>("--temperatures") { Description = "Sweep: comma-separated temperatures, e.g. 0,0.7,1." };
-        var json = new Option<string?>("--json") { Description = "Write results as JSON here." };
-        var markdown = new Option<string?>("--markdown") { Description = "Write a markdown table here." };
-        var plot = new Option<string?>("--plot") { Description = "Write a PNG chart here (tokens/s bars; speedup vs agreement in a sweep)." };
+        var json = new Option<string?>("--json") { Description = "Write results as JSON here.", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.json") };
+        var markdown = new Option<string?>("--markdown") { Description = "Write a markdown table here.", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.md") };
+        var plot = new Option<string?>("--plot") { Description = "Write a PNG chart here (tokens/s bars; speedup vs agreement in a sweep).", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.png") };
         var cmd = new Command("bench", "Benchmark baseline (LLamaSharp AsChatClient) vs speculative modes on the same target.");
         foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot })
         {
