@@ -55,7 +55,7 @@ public sealed class ModelDraftSource : IDraftSource
             throw new InvalidOperationException("A draft model can continue a drafted prefix only on a single-branch tree.");
         }
 
-        draftLength = Math.Min(draftLength, session.ContextSize - n);
+        draftLength = Math.Min(draftLength, (session.ContextSize - n) / tree.BranchCount);
         if (draftLength <= prefix)
         {
             return;

@@ -150,9 +150,10 @@ public sealed class SpeculativeEngine
                 var plan = policy?.Choose(settings.DraftLength, maxBranchCount) ?? new DraftPlan(settings.DraftLength, maxBranchCount, IsProbe: false);
                 int branchCount = Math.Max(1, plan.Count);
 
-                // Room for the pending token plus the whole tree in one batch and in the context.
+                // Room for the pending token plus the whole tree in one batch and in the context (a unified
+                // KV cache holds every branch's nodes in the same cells budget).
                 int draftLength = Math.Min(plan.Length, remaining - 1);
-                draftLength = Math.Min(draftLength, Target.ContextSize - n);
+                draftLength = Math.Min(draftLength, (Target.ContextSize - n) / branchCount);
                 draftLength = Math.Min(draftLength, (Target.MaxBatchSize - 1) / branchCount);
                 _tree.Reset(tokens[n - 1], branchCount, vocabulary);
                 var request = new DraftRequest(tokens, generated, verifier.Scheme, processor, random, statistics);
