@@ -214,14 +214,9 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
     public VerificationResult Verify(in VerificationNode node, IRandomSource random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        if (node.Candidates.IsEmpty)
+        if (NodeWithoutDraftLaw.TryVerify(node, random, out var settled))
         {
-            return VerificationResult.Recovered(random.NextCategorical(node.Target));
-        }
-
-        if (node.Draft.IsEmpty)
-        {
-            return TopKVerifier.VerifyDeterministic(node.Target, node.Candidates, node.Scratch, random);
+            return settled;
         }
 
         ReadOnlySpan<double> p = node.Target, q = node.Draft;

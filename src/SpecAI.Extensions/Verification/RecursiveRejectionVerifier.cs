@@ -108,14 +108,9 @@ public sealed class RecursiveRejectionVerifier : ISpeculativeVerifier
     public VerificationResult Verify(in VerificationNode node, IRandomSource random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        if (node.Candidates.IsEmpty)
+        if (NodeWithoutDraftLaw.TryVerify(node, random, out var settled))
         {
-            return VerificationResult.Recovered(random.NextCategorical(node.Target));
-        }
-
-        if (node.Draft.IsEmpty)
-        {
-            return TopKVerifier.VerifyDeterministic(node.Target, node.Candidates, node.Scratch, random);
+            return settled;
         }
 
         Span<double> residual = node.Scratch[..node.Target.Length];

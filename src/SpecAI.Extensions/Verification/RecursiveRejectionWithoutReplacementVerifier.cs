@@ -95,14 +95,9 @@ public sealed class RecursiveRejectionWithoutReplacementVerifier : ISpeculativeV
     public VerificationResult Verify(in VerificationNode node, IRandomSource random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        if (node.Candidates.IsEmpty)
+        if (NodeWithoutDraftLaw.TryVerify(node, random, out var settled))
         {
-            return VerificationResult.Recovered(random.NextCategorical(node.Target));
-        }
-
-        if (node.Draft.IsEmpty)
-        {
-            return TopKVerifier.VerifyDeterministic(node.Target, node.Candidates, node.Scratch, random);
+            return settled;
         }
 
         ReadOnlySpan<double> q = node.Draft;
