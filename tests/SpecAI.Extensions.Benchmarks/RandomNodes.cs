@@ -4,111 +4,72 @@ using SpecAI.Extensions.Sampling;
 namespace SpecAI.Extensions.Benchmarks;
 
 /// <summary>
-/// Random target/draft distribution pairs and candidates, built once per parameter set. The draft's logits are the
-/// target's plus noise, so drafts are accepted often but not always (both the accept and the residual path run).
+/// Random target/draft logit pairs, their distributions and candidates, built once per parameter set. The draft's logits
+/// are the target's plus noise, so drafts are accepted often but not always (both the accept and the residual path run).
 /// </summary>
-internal sealed class RandomNodes
+public sealed class RandomNodes
 {
     /// <summary>How many distinct nodes a benchmark cycles through.</summary>
     public const int Count = 8;
 
-    private RandomNodes(double[][] targets, double[][] drafts, int[][] candidates, float[][] logits)
+    private RandomNodes(float[][] targetLogits, float[][] draftLogits, TokenDistribution[] targets, TokenDistribution[] drafts, int[][] candidates)
     {
+        TargetLogits = targetLogits;
+        DraftLogits = draftLogits;
         Targets = targets;
         Drafts = drafts;
         Candidates = candidates;
-        Logits = logits;
     }
 
-    public double[][] Targets { get; }
+    public float[][] TargetLogits { get; }
 
-    public double[][] Drafts { get; }
+    public float[][] DraftLogits { get; }
+
+    /// <summary>Target distributions after <see cref="Create"/>'s sampling options.</summary>
+    public TokenDistribution[] Targets { get; }
+
+    /// <summary>Draft distributions after the same options: what the candidates were drawn from.</summary>
+    public TokenDistribution[] Drafts { get; }
 
     public int[][] Candidates { get; }
 
-    public float[][] Logits { get; }
-
     /// <summary>Builds <see cref="Count"/> nodes of vocabulary <paramref name="vocabulary"/> with <paramref name="k"/> candidates drawn by <paramref name="scheme"/>.</summary>
-    public static RandomNodes Create(int vocabulary, int k, DraftScheme scheme, int seed = 42)
+    public static RandomNodes Create(int vocabulary, int k, DraftScheme scheme, SamplingOptions? sampling = null, int seed = 42)
     {
         var rng = new Random(seed);
         var sampler = new SeededRandomSource(seed);
-        var targets = new double[Count][];
-        var drafts = new double[Count][];
+        var processor = new LogitProcessor(sampling ?? new SamplingOptions());
+        var targetLogits = new float[Count][];
+        var draftLogits = new float[Count][];
+        var targets = new TokenDistribution[Count];
+        var drafts = new TokenDistribution[Count];
         var candidates = new int[Count][];
-        var logits = new float[Count][];
+        var scratch = new double[vocabulary];
         for (int n = 0; n < Count; n++)
         {
-            var lp = new double[vocabulary];
-            var lq = new double[vocabulary];
-            var raw = new float[vocabulary];
+            var lp = new float[vocabulary];
+            var lq = new float[vocabulary];
             for (int i = 0; i < vocabulary; i++)
             {
                 // Heavy-ish head: Gaussian logits with sigma 2.5 give an entropy of a few nats, like a small LM.
                 double l = Gaussian(rng) * 2.5;
-                raw[i] = (float)l;
-                lp[i] = l;
-                lq[i] = l + Gaussian(rng) * 0.8;
+                lp[i] = (float)l;
+                lq[i] = (float)(l + Gaussian(rng) * 0.8);
             }
 
-            LogitProcessor.Softmax(lp);
-            LogitProcessor.Softmax(lq);
-            targets[n] = lp;
-            drafts[n] = lq;
-            logits[n] = raw;
-            candidates[n] = Draw(lq, k, scheme, sampler);
+            targetLogits[n] = lp;
+            draftLogits[n] = lq;
+            targets[n] = new TokenDistribution(vocabulary);
+            drafts[n] = new TokenDistribution(vocabulary);
+            processor.Process(lp, [], 0, targets[n]);
+            processor.Process(lq, [], 0, drafts[n]);
+            var drawn = new int[k];
+            int count = CandidateSampler.Sample(scheme, drafts[n], k, sampler, drawn, scratch);
+            candidates[n] = drawn[..count];
         }
 
-        return new RandomNodes(targets, drafts, candidates, logits);
+        return new RandomNodes(targetLogits, draftLogits, targets, drafts, candidates);
     }
-
-    private static int[] Draw(double[] q, int k, DraftScheme scheme, SeededRandomSource random)
-    {
-        var result = new int[k];
-        switch (scheme)
-        {
-            case DraftScheme.Independent:
-                for (int i = 0; i < k; i++)
-                {
-                    result[i] = random.NextCategorical(q);
-                }
-
-                break;
-            case DraftScheme.WithoutReplacement:
-            {
-                var w = (double[])q.Clone();
-                for (int i = 0; i < k; i++)
-                {
-                    result[i] = random.NextCategorical(w);
-                    w[result[i]] = 0;
-                }
-
-                break;
-            }
-
-            case DraftScheme.TopK:
-                TopIndices(q, k).CopyTo(result, 0);
-                break;
-            case DraftScheme.GreedyDraft:
-            {
-                var top = TopIndices(q, k - 1);
-                top.CopyTo(result, 0);
-                var w = (double[])q.Clone();
-                foreach (int t in top)
-                {
-                    w[t] = 0;
-                }
-
-                result[k - 1] = random.NextCategorical(w);
-                break;
-            }
-        }
-
-        return result;
-    }
-
-    private static int[] TopIndices(double[] q, int k) =>
-        Enumerable.Range(0, q.Length).OrderByDescending(i => q[i]).ThenBy(i => i).Take(k).ToArray();
 
     private static double Gaussian(Random rng)
     {

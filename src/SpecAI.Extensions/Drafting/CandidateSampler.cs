@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using SpecAI.Extensions.Sampling;
 
 namespace SpecAI.Extensions.Drafting;
@@ -5,6 +6,30 @@ namespace SpecAI.Extensions.Drafting;
 /// <summary>Draws the candidate tokens at one draft-tree node from the draft distribution q, per <see cref="DraftScheme"/>.</summary>
 public static class CandidateSampler
 {
+    /// <summary>Draws up to <paramref name="count"/> candidate token ids from a dense or sparse distribution.</summary>
+    /// <param name="scheme">How to draw.</param>
+    /// <param name="q">Draft distribution at the node; the verifier must later see this very distribution.</param>
+    /// <param name="count">Number of drafts alive at the node.</param>
+    /// <param name="random">Random source (unused by <see cref="DraftScheme.TopK"/>).</param>
+    /// <param name="destination">Receives the candidate token ids in drafting order.</param>
+    /// <param name="scratch">A buffer of at least <see cref="TokenDistribution.Count"/> entries.</param>
+    /// <returns>How many candidates were written (see the span overload).</returns>
+    /// <remarks>The draw runs over the distribution's entries (the support when sparse) and maps positions to ids, so a sparse q costs only its support.</remarks>
+    public static int Sample(DraftScheme scheme, TokenDistribution q, int count, IRandomSource random, Span<int> destination, Span<double> scratch)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        int drawn = Sample(scheme, q.Probabilities, count, random, destination, scratch);
+        if (q.IsSparse)
+        {
+            for (int i = 0; i < drawn; i++)
+            {
+                destination[i] = q.TokenAt(destination[i]);
+            }
+        }
+
+        return drawn;
+    }
+
     /// <summary>Draws up to <paramref name="count"/> candidates.</summary>
     /// <param name="scheme">How to draw.</param>
     /// <param name="q">Draft distribution at the node.</param>
@@ -75,23 +100,19 @@ public static class CandidateSampler
     /// <returns>How many were written.</returns>
     public static int TopTokens(ReadOnlySpan<double> q, int count, Span<int> destination, Span<double> scratch)
     {
+        if (count <= 0 || q.IsEmpty)
+        {
+            return 0;
+        }
+
+        // One vectorised arg-max per token (TensorPrimitives.IndexOfMax returns the first of equal maxima).
         Span<double> values = scratch[..q.Length];
         q.CopyTo(values);
         int written = 0;
         while (written < count)
         {
-            int best = -1;
-            double bestValue = 0;
-            for (int i = 0; i < values.Length; i++)
-            {
-                if (values[i] > bestValue)
-                {
-                    bestValue = values[i];
-                    best = i;
-                }
-            }
-
-            if (best < 0)
+            int best = TensorPrimitives.IndexOfMax<double>(values);
+            if (!(values[best] > 0))
             {
                 break;
             }
@@ -103,16 +124,5 @@ public static class CandidateSampler
         return written;
     }
 
-    private static bool HasMass(ReadOnlySpan<double> weights)
-    {
-        foreach (double w in weights)
-        {
-            if (w > 0)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool HasMass(ReadOnlySpan<double> weights) => !weights.IsEmpty && TensorPrimitives.Max(weights) > 0;
 }

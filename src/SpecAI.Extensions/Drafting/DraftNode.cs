@@ -1,3 +1,5 @@
+using SpecAI.Extensions.Sampling;
+
 namespace SpecAI.Extensions.Drafting;
 
 /// <summary>One token of a draft tree. The root (depth 0) is the last committed token.</summary>
@@ -23,10 +25,11 @@ public sealed class DraftNode
     public List<int> Branches { get; } = new();
 
     /// <summary>
-    /// The draft distribution q the children of this node were drawn from; <see langword="null"/> when the
-    /// children are deterministic (one-hot q) or the node has none. Pooled: valid until the tree is reset.
+    /// The draft distribution q the children of this node were drawn from (dense, or sparse over the tokens that
+    /// survived truncation); <see langword="null"/> when the children are deterministic (one-hot q) or the node
+    /// has none. Pooled by the tree: valid until the tree is reset or released.
     /// </summary>
-    public double[]? ChildDistribution { get; internal set; }
+    public TokenDistribution? ChildDistribution { get; internal set; }
 
     /// <summary>Where this node's logits land in the target's verification batch (-1 until batched).</summary>
     public int TargetBatchIndex { get; internal set; } = -1;

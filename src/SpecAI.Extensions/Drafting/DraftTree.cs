@@ -1,4 +1,4 @@
-using System.Buffers;
+using SpecAI.Extensions.Sampling;
 
 namespace SpecAI.Extensions.Drafting;
 
@@ -10,6 +10,7 @@ public sealed class DraftTree
 {
     private readonly List<DraftNode> _nodes = new();
     private readonly List<List<int>> _paths = new();
+    private readonly Stack<TokenDistribution> _free = new();
     private int _vocabularySize;
 
     /// <summary>All nodes; index 0 is the root.</summary>
@@ -32,6 +33,11 @@ public sealed class DraftTree
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(branchCount, 1);
         Release();
+        if (vocabularySize != _vocabularySize)
+        {
+            _free.Clear();
+        }
+
         _vocabularySize = vocabularySize;
         var root = new DraftNode(rootToken, 0, -1);
         for (int b = 0; b < branchCount; b++)
@@ -84,43 +90,36 @@ public sealed class DraftTree
         return node;
     }
 
-    /// <summary>Rents a vocabulary-sized buffer for the draft distribution of <paramref name="node"/>'s children.</summary>
+    /// <summary>The draft distribution of <paramref name="node"/>'s children, to be written: a pooled distribution over the vocabulary.</summary>
     /// <param name="node">Node index.</param>
-    /// <returns>The buffer (exactly the vocabulary's length).</returns>
-    public Span<double> RentChildDistribution(int node)
-    {
-        var array = _nodes[node].ChildDistribution ??= ArrayPool<double>.Shared.Rent(_vocabularySize);
-        return array.AsSpan(0, _vocabularySize);
-    }
+    /// <returns>The node's distribution (the same one on every call until the node is marked deterministic or the tree released).</returns>
+    public TokenDistribution RentChildDistribution(int node)
+        => _nodes[node].ChildDistribution ??= _free.TryPop(out var pooled) ? pooled : new TokenDistribution(_vocabularySize);
 
-    /// <summary>Draft distribution of the children of <paramref name="node"/>; empty for deterministic children.</summary>
+    /// <summary>Draft distribution q of the children of <paramref name="node"/>; <see langword="null"/> for deterministic children.</summary>
     /// <param name="node">Node index.</param>
-    /// <returns>The distribution or an empty span.</returns>
-    public ReadOnlySpan<double> ChildDistributionOf(int node)
-    {
-        var array = _nodes[node].ChildDistribution;
-        return array is null ? ReadOnlySpan<double>.Empty : array.AsSpan(0, _vocabularySize);
-    }
+    /// <returns>The distribution or null.</returns>
+    public TokenDistribution? ChildDistributionOf(int node) => _nodes[node].ChildDistribution;
 
     /// <summary>Drops a distribution that turned out deterministic (one-hot candidates).</summary>
     /// <param name="node">Node index.</param>
     public void MarkDeterministic(int node)
     {
-        if (_nodes[node].ChildDistribution is { } array)
+        if (_nodes[node].ChildDistribution is { } distribution)
         {
-            ArrayPool<double>.Shared.Return(array);
+            _free.Push(distribution);
             _nodes[node].ChildDistribution = null;
         }
     }
 
-    /// <summary>Returns the pooled buffers and empties the tree.</summary>
+    /// <summary>Returns the distributions to the tree's pool and empties the tree.</summary>
     public void Release()
     {
         foreach (var node in _nodes)
         {
-            if (node.ChildDistribution is { } array)
+            if (node.ChildDistribution is { } distribution)
             {
-                ArrayPool<double>.Shared.Return(array);
+                _free.Push(distribution);
                 node.ChildDistribution = null;
             }
         }

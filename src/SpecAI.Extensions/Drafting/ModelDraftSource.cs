@@ -167,11 +167,10 @@ public sealed class ModelDraftSource : IDraftSource
     // q of the node's children; when ranked (temperature 0), a softmax of the adjusted logits used only to rank.
     private static void DraftDistribution(DraftRequest request, DraftTree tree, int nodeIndex, ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int generatedCount, bool ranked)
     {
-        Span<double> q = tree.RentChildDistribution(nodeIndex);
+        TokenDistribution q = tree.RentChildDistribution(nodeIndex);
         if (ranked)
         {
-            request.Processor.AdjustLogits(logits, history, generatedCount, q);
-            LogitProcessor.Softmax(q);
+            request.Processor.Rank(logits, history, generatedCount, q);
         }
         else
         {
@@ -189,7 +188,7 @@ public sealed class ModelDraftSource : IDraftSource
         }
 
         var scheme = ranked ? DraftScheme.TopK : request.Scheme;
-        int drawn = CandidateSampler.Sample(scheme, tree.ChildDistributionOf(nodeIndex), count, request.Random, _candidates, _scratch);
+        int drawn = CandidateSampler.Sample(scheme, tree.ChildDistributionOf(nodeIndex)!, count, request.Random, _candidates, _scratch);
         if (ranked)
         {
             tree.MarkDeterministic(nodeIndex);

@@ -50,8 +50,8 @@ public sealed record GenerationSettings
 
     /// <summary>
     /// Whether to record, at each verified node with sampled drafts, the optimal and the achieved acceptance
-    /// (<see cref="Verification.OptimalAcceptance"/>; costs O(V log V) per node). <see langword="null"/> (default):
-    /// on for <see cref="SpeculationMode.MultiDraft"/>, off otherwise.
+    /// (<see cref="Verification.OptimalAcceptance"/>; a diagnostic that sorts the support, O(V log V) per node on an
+    /// untruncated vocabulary, and is not counted as verification time). Off unless set to <see langword="true"/>.
     /// </summary>
     public bool? MeasureOptimalAcceptance { get; init; }
 
@@ -65,7 +65,7 @@ public sealed record GenerationSettings
     public int PromptLookupMinNgram { get; init; } = 1;
 
     /// <summary>Whether the optimal-acceptance diagnostic runs for this request (see <see cref="MeasureOptimalAcceptance"/>).</summary>
-    public bool MeasuresOptimalAcceptance => MeasureOptimalAcceptance ?? Mode == SpeculationMode.MultiDraft;
+    public bool MeasuresOptimalAcceptance => MeasureOptimalAcceptance ?? false;
 
     /// <summary>Checks ranges.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>

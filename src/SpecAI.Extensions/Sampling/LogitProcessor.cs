@@ -5,14 +5,30 @@ namespace SpecAI.Extensions.Sampling;
 /// <summary>
 /// Turns raw logits into the sampling distribution described by <see cref="SamplingOptions"/>, in double.
 /// </summary>
-/// <remarks>Holds scratch buffers: one instance per request, not thread-safe.</remarks>
+/// <remarks>
+/// <para>One pass over the vocabulary: the logits are read as floats (the maximum by SIMD), and each block is
+/// widened to double, exponentiated and summed in cache (<see cref="SoftmaxKernel"/>). Logit bias and penalties
+/// touch few tokens, so they are kept as patches applied in that pass; a constraint rewrites a dense copy.
+/// Top-k / top-p / min-p leave a sparse <see cref="TokenDistribution"/> over the survivors; without truncation
+/// the distribution is dense. Greedy decoding is a one-hot distribution on the highest adjusted logit.</para>
+/// <para>A NaN logit is bad input (<see cref="ArgumentException"/> naming the token); so is a logit of +infinity
+/// when sampling. Holds scratch buffers: one instance per request, not thread-safe.</para>
+/// </remarks>
 public sealed class LogitProcessor
 {
     private readonly SamplingOptions _options;
     private readonly ITokenConstraint? _constraint;
+    private readonly int[] _biasTokens;
+    private readonly double[] _biasValues;
     private readonly Dictionary<int, int> _counts = new();
-    private int[] _order = Array.Empty<int>();
-    private double[] _keys = Array.Empty<double>();
+    private readonly Dictionary<int, double> _patch = new();
+    private readonly LogitTruncation _truncation = new();
+    private int[] _patchTokens = new int[16];
+    private double[] _patchValues = new double[16];
+    private double[] _adjusted = [];
+    private double[] _weights = [];
+    private double[] _blockMax = [];
+    private TokenDistribution? _denseView;
 
     /// <summary>Creates a processor for the given options.</summary>
     /// <param name="options">The sampling transforms; validated here.</param>
@@ -23,36 +39,57 @@ public sealed class LogitProcessor
         options.Validate();
         _options = options;
         _constraint = constraint;
+        var bias = options.LogitBias?.Where(kv => kv.Key >= 0).OrderBy(kv => kv.Key).ToArray() ?? [];
+        _biasTokens = bias.Select(kv => kv.Key).ToArray();
+        _biasValues = bias.Select(kv => kv.Value).ToArray();
     }
 
     /// <summary>The transforms this processor applies.</summary>
     public SamplingOptions Options => _options;
 
-    /// <summary>Computes the sampling distribution of the next token.</summary>
+    /// <summary>Computes the sampling distribution of the next token into a dense array.</summary>
     /// <param name="logits">Raw logits, one per vocabulary entry.</param>
     /// <param name="history">All tokens before the next one (prompt, generated, drafted path); the penalties read its tail.</param>
     /// <param name="generatedCount">How many tokens at the end of <paramref name="history"/> belong to the answer (for the constraint).</param>
     /// <param name="destination">Receives the probabilities; same length as <paramref name="logits"/>.</param>
-    /// <exception cref="ArgumentException">Lengths differ, or no token is allowed.</exception>
+    /// <exception cref="ArgumentException">Lengths differ, a logit is NaN, or no token is allowed.</exception>
     public void Process(ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int generatedCount, Span<double> destination)
     {
-        AdjustLogits(logits, history, generatedCount, destination);
-        if (_options.IsGreedy)
+        if (destination.Length != logits.Length)
         {
-            int best = IndexOfMax(destination);
-            destination.Clear();
-            destination[best] = 1.0;
-            return;
+            throw new ArgumentException($"Destination has {destination.Length} entries but there are {logits.Length} logits.", nameof(destination));
         }
 
-        if (_options.Temperature != 1.0)
+        if (_denseView is null || _denseView.VocabularySize != logits.Length)
         {
-            TensorPrimitives.Divide(destination, _options.Temperature, destination);
+            _denseView = new TokenDistribution(Math.Max(1, logits.Length));
         }
 
-        Softmax(destination);
-        Truncate(destination);
+        Process(logits, history, generatedCount, _denseView);
+        _denseView.CopyTo(destination);
     }
+
+    /// <summary>Computes the sampling distribution of the next token: sparse after truncation, dense otherwise, one-hot when greedy.</summary>
+    /// <param name="logits">Raw logits, one per vocabulary entry.</param>
+    /// <param name="history">All tokens before the next one; the penalties read its tail.</param>
+    /// <param name="generatedCount">How many tokens at the end of <paramref name="history"/> belong to the answer (for the constraint).</param>
+    /// <param name="destination">Receives the distribution; its vocabulary is the logits' length.</param>
+    /// <exception cref="ArgumentException">Lengths differ, a logit is NaN (or +infinity when sampling), or no token is allowed.</exception>
+    public void Process(ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int generatedCount, TokenDistribution destination)
+        => Compute(logits, history, generatedCount, destination, rankOnly: false);
+
+    /// <summary>
+    /// Writes the softmax at temperature 1, untruncated, of the adjusted logits (bias, penalties, constraint): it
+    /// orders tokens as the adjusted logits do, the greedy token first, which is how deterministic multi-draft
+    /// schemes pick real alternatives at temperature 0.
+    /// </summary>
+    /// <param name="logits">Raw logits, one per vocabulary entry.</param>
+    /// <param name="history">All tokens before the next one; the penalties read its tail.</param>
+    /// <param name="generatedCount">How many tokens at the end of <paramref name="history"/> belong to the answer (for the constraint).</param>
+    /// <param name="destination">Receives the (dense) distribution.</param>
+    /// <exception cref="ArgumentException">Lengths differ, a logit is NaN or +infinity, or no token is allowed.</exception>
+    public void Rank(ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int generatedCount, TokenDistribution destination)
+        => Compute(logits, history, generatedCount, destination, rankOnly: true);
 
     /// <summary>
     /// Writes the logits after the logit bias, the penalties and the constraint, before temperature and
@@ -71,17 +108,14 @@ public sealed class LogitProcessor
             throw new ArgumentException($"Destination has {destination.Length} entries but there are {logits.Length} logits.", nameof(destination));
         }
 
-        for (int i = 0; i < logits.Length; i++)
+        int patches = BuildPatches(logits, history);
+        TensorPrimitives.ConvertChecked(logits, destination);
+        for (int i = 0; i < patches; i++)
         {
-            destination[i] = logits[i];
+            destination[_patchTokens[i]] = _patchValues[i];
         }
 
-        ApplyBias(destination);
-        ApplyPenalties(history, destination);
-        if (_constraint is not null)
-        {
-            _constraint.Apply(history[^Math.Min(generatedCount, history.Length)..], destination);
-        }
+        _constraint?.Apply(history[^Math.Min(generatedCount, history.Length)..], destination);
     }
 
     /// <summary>Index of the largest value; ties go to the lowest index. NaN is never chosen.</summary>
@@ -116,221 +150,125 @@ public sealed class LogitProcessor
         TensorPrimitives.Divide(values, sum, values);
     }
 
-    private void ApplyBias(Span<double> logits)
+    private void Compute(ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int generatedCount, TokenDistribution destination, bool rankOnly)
     {
-        if (_options.LogitBias is null)
+        ArgumentNullException.ThrowIfNull(destination);
+        int vocabulary = logits.Length;
+        if (destination.VocabularySize != vocabulary)
         {
+            throw new ArgumentException($"The distribution covers {destination.VocabularySize} tokens but there are {vocabulary} logits.", nameof(destination));
+        }
+
+        ReadOnlySpan<double> adjusted = default;
+        int patches = 0;
+        if (_constraint is not null)
+        {
+            if (_adjusted.Length < vocabulary)
+            {
+                _adjusted = new double[vocabulary];
+            }
+
+            AdjustLogits(logits, history, generatedCount, _adjusted.AsSpan(0, vocabulary));
+            adjusted = _adjusted.AsSpan(0, vocabulary);
+        }
+        else
+        {
+            patches = BuildPatches(logits, history);
+        }
+
+        var patchTokens = _patchTokens.AsSpan(0, patches);
+        var patchValues = _patchValues.AsSpan(0, patches);
+        var (best, max) = adjusted.IsEmpty ? SoftmaxKernel.ArgMax(logits, patchTokens, patchValues) : SoftmaxKernel.ArgMax(adjusted);
+        if (best < 0)
+        {
+            throw new ArgumentException("No token is allowed: every logit is -infinity.", nameof(logits));
+        }
+
+        if (_options.IsGreedy && !rankOnly)
+        {
+            destination.SetOneHot(best);
             return;
         }
 
-        foreach (var (token, bias) in _options.LogitBias)
+        if (double.IsPositiveInfinity(max))
         {
-            if ((uint)token < (uint)logits.Length)
-            {
-                logits[token] += bias;
-            }
+            throw new ArgumentException($"The logit of token {best} is +infinity; sampling needs finite logits.", nameof(logits));
+        }
+
+        bool truncating = !rankOnly && LogitTruncation.IsActive(_options, vocabulary);
+        Span<double> weights = truncating ? Scratch(ref _weights, vocabulary) : destination.BeginDense();
+        Span<double> blockMax = truncating ? Scratch(ref _blockMax, SoftmaxKernel.BlockCount(vocabulary)) : default;
+        double inverseTemperature = rankOnly ? 1.0 : 1.0 / _options.Temperature;
+        double total = SoftmaxKernel.Exponentiate(logits, adjusted, patchTokens, patchValues, max, inverseTemperature, weights, blockMax);
+        if (!truncating)
+        {
+            TensorPrimitives.Divide(weights, total, weights);
+        }
+        else if (!_truncation.TryTruncate(_options, weights, total, blockMax, destination))
+        {
+            TensorPrimitives.Divide(weights, total, destination.BeginDense());
         }
     }
 
-    private void ApplyPenalties(ReadOnlySpan<int> history, Span<double> logits)
+    // Bias and penalties as (token, adjusted logit) pairs in ascending token order; returns how many.
+    private int BuildPatches(ReadOnlySpan<float> logits, ReadOnlySpan<int> history)
     {
-        if (!_options.HasPenalties || _options.PenaltyWindow == 0 || history.IsEmpty)
+        bool penalties = _options.HasPenalties && _options.PenaltyWindow > 0 && !history.IsEmpty;
+        if (_biasTokens.Length == 0 && !penalties)
         {
-            return;
+            return 0;
         }
 
-        _counts.Clear();
-        foreach (int token in history[^Math.Min(_options.PenaltyWindow, history.Length)..])
+        _patch.Clear();
+        for (int i = 0; i < _biasTokens.Length && _biasTokens[i] < logits.Length; i++)
         {
-            if ((uint)token < (uint)logits.Length)
-            {
-                _counts[token] = _counts.GetValueOrDefault(token) + 1;
-            }
+            _patch[_biasTokens[i]] = logits[_biasTokens[i]] + _biasValues[i];
         }
 
-        foreach (var (token, count) in _counts)
+        if (penalties)
         {
-            double logit = logits[token];
-            logit = logit > 0 ? logit / _options.RepetitionPenalty : logit * _options.RepetitionPenalty;
-            logit -= count * _options.FrequencyPenalty + _options.PresencePenalty;
-            logits[token] = logit;
-        }
-    }
-
-    private void Truncate(Span<double> probabilities)
-    {
-        int vocabulary = probabilities.Length;
-        bool topK = _options.TopK > 0 && _options.TopK < vocabulary;
-        bool topP = _options.TopP < 1.0;
-        bool changed = false;
-
-        if (topK || topP)
-        {
-            EnsureScratch(vocabulary);
-            int count = topK ? SelectTopK(probabilities, _options.TopK) : SelectNucleusCandidates(probabilities, _options.TopP);
-            Span<int> order = _order.AsSpan(0, count);
-            Span<double> keys = _keys.AsSpan(0, count);
-            for (int i = 0; i < count; i++)
+            _counts.Clear();
+            foreach (int token in history[^Math.Min(_options.PenaltyWindow, history.Length)..])
             {
-                keys[i] = -probabilities[order[i]];
-            }
-
-            // Stable order (ties by lowest id) keeps the kept set deterministic.
-            keys.Sort(order);
-            SortTiesByIndex(keys, order);
-
-            int keep = count;
-            bool reached = !topP;
-            if (topP)
-            {
-                double cumulative = 0;
-                for (int i = 0; i < count; i++)
+                if ((uint)token < (uint)logits.Length)
                 {
-                    cumulative -= keys[i];
-                    if (cumulative >= _options.TopP)
-                    {
-                        keep = i + 1;
-                        reached = true;
-                        break;
-                    }
+                    _counts[token] = _counts.GetValueOrDefault(token) + 1;
                 }
             }
 
-            if (reached || topK)
+            foreach (var (token, count) in _counts)
             {
-                // Zero everything, then restore the kept tokens: the candidates are a small subset.
-                for (int i = 0; i < keep; i++)
-                {
-                    keys[i] = probabilities[order[i]];
-                }
-
-                probabilities.Clear();
-                for (int i = 0; i < keep; i++)
-                {
-                    probabilities[order[i]] = keys[i];
-                }
-
-                changed = keep < vocabulary;
+                double logit = _patch.TryGetValue(token, out double biased) ? biased : logits[token];
+                logit = logit > 0 ? logit / _options.RepetitionPenalty : logit * _options.RepetitionPenalty;
+                logit -= count * _options.FrequencyPenalty + _options.PresencePenalty;
+                _patch[token] = logit;
             }
         }
 
-        if (_options.MinP > 0)
+        if (_patchTokens.Length < _patch.Count)
         {
-            double threshold = _options.MinP * TensorPrimitives.Max<double>(probabilities);
-            for (int i = 0; i < vocabulary; i++)
-            {
-                if (probabilities[i] < threshold)
-                {
-                    probabilities[i] = 0;
-                    changed = true;
-                }
-            }
+            _patchTokens = new int[2 * _patch.Count];
+            _patchValues = new double[2 * _patch.Count];
         }
 
-        if (changed)
+        int n = 0;
+        foreach (var (token, value) in _patch)
         {
-            double sum = TensorPrimitives.Sum<double>(probabilities);
-            TensorPrimitives.Divide(probabilities, sum, probabilities);
+            _patchTokens[n] = token;
+            _patchValues[n++] = value;
         }
+
+        _patchTokens.AsSpan(0, n).Sort(_patchValues.AsSpan(0, n));
+        return n;
     }
 
-    /// <summary>
-    /// Writes into the order buffer every token that can be in the top-p nucleus and returns how many.
-    /// Tokens below (1 - topP) / V hold less than 1 - topP together, so the tokens at or above that cut
-    /// already reach topP and the nucleus lies among them: only they need sorting.
-    /// </summary>
-    private int SelectNucleusCandidates(ReadOnlySpan<double> probabilities, double topP)
+    private static Span<double> Scratch(ref double[] buffer, int length)
     {
-        double cut = (1.0 - topP) / probabilities.Length;
-        int count = 0;
-        for (int i = 0; i < probabilities.Length; i++)
+        if (buffer.Length < length)
         {
-            if (probabilities[i] >= cut)
-            {
-                _order[count++] = i;
-            }
+            buffer = new double[length];
         }
 
-        return count;
-    }
-
-    /// <summary>Writes the k most likely tokens (ties: lowest id) into the order buffer with a min-heap; O(V log k).</summary>
-    private int SelectTopK(ReadOnlySpan<double> probabilities, int k)
-    {
-        // Heap root = the weakest kept token: lowest probability, and among equals the highest id.
-        Span<int> heap = _order.AsSpan(0, k);
-        for (int i = 0; i < k; i++)
-        {
-            heap[i] = i;
-        }
-
-        for (int i = k / 2 - 1; i >= 0; i--)
-        {
-            SiftDown(heap, i, probabilities);
-        }
-
-        for (int i = k; i < probabilities.Length; i++)
-        {
-            if (Weaker(heap[0], i, probabilities))
-            {
-                heap[0] = i;
-                SiftDown(heap, 0, probabilities);
-            }
-        }
-
-        return k;
-    }
-
-    private static bool Weaker(int a, int b, ReadOnlySpan<double> p) => p[a] < p[b] || (p[a] == p[b] && a > b);
-
-    private static void SiftDown(Span<int> heap, int i, ReadOnlySpan<double> p)
-    {
-        while (true)
-        {
-            int left = 2 * i + 1, weakest = i;
-            if (left < heap.Length && Weaker(heap[left], heap[weakest], p))
-            {
-                weakest = left;
-            }
-
-            if (left + 1 < heap.Length && Weaker(heap[left + 1], heap[weakest], p))
-            {
-                weakest = left + 1;
-            }
-
-            if (weakest == i)
-            {
-                return;
-            }
-
-            (heap[i], heap[weakest]) = (heap[weakest], heap[i]);
-            i = weakest;
-        }
-    }
-
-    private static void SortTiesByIndex(Span<double> keys, Span<int> order)
-    {
-        int start = 0;
-        for (int i = 1; i <= keys.Length; i++)
-        {
-            if (i == keys.Length || keys[i] != keys[start])
-            {
-                if (i - start > 1)
-                {
-                    order[start..i].Sort();
-                }
-
-                start = i;
-            }
-        }
-    }
-
-    private void EnsureScratch(int vocabulary)
-    {
-        if (_order.Length < vocabulary)
-        {
-            _order = new int[vocabulary];
-            _keys = new double[vocabulary];
-        }
+        return buffer.AsSpan(0, length);
     }
 }

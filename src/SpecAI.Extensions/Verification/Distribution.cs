@@ -19,16 +19,11 @@ public static class Distribution
             throw new ArgumentException($"Distribution lengths differ: p {p.Length}, q {q.Length}, destination {destination.Length}.");
         }
 
-        double mass = 0;
-        for (int i = 0; i < p.Length; i++)
-        {
-            double r = p[i] - scale * q[i];
-            r = r > 0 ? r : 0;
-            destination[i] = r;
-            mass += r;
-        }
-
-        return mass;
+        // destination = q * (-scale) + p, clamped at 0: the same rounding as p - scale * q.
+        var r = destination[..p.Length];
+        TensorPrimitives.MultiplyAdd(q, -scale, p, r);
+        TensorPrimitives.Max(r, 0.0, r);
+        return TensorPrimitives.Sum<double>(r);
     }
 
     /// <summary>Index of the most likely token (ties: lowest id).</summary>

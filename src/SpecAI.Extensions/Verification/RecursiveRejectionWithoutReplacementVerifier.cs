@@ -100,15 +100,16 @@ public sealed class RecursiveRejectionWithoutReplacementVerifier : ISpeculativeV
             return settled;
         }
 
+        // p' = p until the first update: the copy is made only then.
         ReadOnlySpan<double> q = node.Draft;
+        ReadOnlySpan<double> current = node.Target;
         Span<double> residual = node.Scratch[..node.Target.Length];
-        node.Target.CopyTo(residual);
         double removed = 0;
         for (int i = 0; i < node.Candidates.Length; i++)
         {
             int x = node.Candidates[i];
             bool repeated = node.Candidates[..i].IndexOf(x) >= 0;
-            if (!repeated && random.NextBernoulli(AcceptanceProbability(residual, q, removed, x)))
+            if (!repeated && random.NextBernoulli(AcceptanceProbability(current, q, removed, x)))
             {
                 return new VerificationResult(x, i);
             }
@@ -118,11 +119,17 @@ public sealed class RecursiveRejectionWithoutReplacementVerifier : ISpeculativeV
                 continue;
             }
 
+            if (current != residual)
+            {
+                node.Target.CopyTo(residual);
+                current = residual;
+            }
+
             RecursiveRejectionVerifier.Update(residual, q, 1.0 / (1.0 - removed));
             removed += q[x];
         }
 
-        return VerificationResult.Recovered(random.NextCategorical(residual));
+        return VerificationResult.Recovered(random.NextCategorical(current));
     }
 
     // Exact expectation over ordered draws without replacement: sum_x q'(x) [a(x) + (1 - a(x)) E(rest)].

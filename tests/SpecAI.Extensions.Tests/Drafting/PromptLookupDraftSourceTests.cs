@@ -52,7 +52,7 @@ public class PromptLookupDraftSourceTests
         var request = new DraftRequest([1, 2, 3, 4, 1, 2], 0, DraftScheme.Independent, new LogitProcessor(new SamplingOptions()), new SeededRandomSource(1), new SpeculationStatistics());
         new PromptLookupDraftSource().Draft(request, tree, 3);
         Assert.Equal([3, 4, 1], tree.PathOf(0).Select(i => tree.Nodes[i].Token));
-        Assert.All(tree.Nodes, node => Assert.True(tree.ChildDistributionOf(tree.Nodes.ToList().IndexOf(node)).IsEmpty));
+        Assert.All(tree.Nodes, node => Assert.Null(tree.ChildDistributionOf(tree.Nodes.ToList().IndexOf(node))));
     }
 
     public static TheoryData<VerifierKind, bool> EngineCases => new()

@@ -36,11 +36,11 @@ public class MultiDraftEngineTests(ITestOutputHelper output)
     [InlineData(VerifierKind.RecursiveRejection)]
     [InlineData(VerifierKind.RecursiveRejectionWithoutReplacement)]
     [InlineData(VerifierKind.GreedyDraft)]
-    public void MultiDraft_DefaultSettings_RecordsAchievedNotAboveOptimalAcceptance(VerifierKind kind)
+    public void MultiDraft_MeasureOptimalAcceptance_RecordsAchievedNotAboveOptimal(VerifierKind kind)
     {
         var kit = new EngineTestKit(16, draftNoise: 1.5);
         var statistics = new SpeculationStatistics();
-        kit.Generate([1, 2, 3], new GenerationSettings { Seed = 3, MaxTokens = 60, DraftLength = 3, DraftCount = 3, Mode = SpeculationMode.MultiDraft, Verifier = kind }, statistics);
+        kit.Generate([1, 2, 3], new GenerationSettings { Seed = 3, MaxTokens = 60, DraftLength = 3, DraftCount = 3, Mode = SpeculationMode.MultiDraft, Verifier = kind, MeasureOptimalAcceptance = true }, statistics);
         Assert.False(double.IsNaN(statistics.OptimalAcceptance), statistics.ToString());
         Assert.InRange(statistics.AchievedAcceptance, 0.0, statistics.OptimalAcceptance + 1e-12);
         if (kind == VerifierKind.GreedyDraft)
@@ -51,12 +51,15 @@ public class MultiDraftEngineTests(ITestOutputHelper output)
         output.WriteLine($"{kind}: optimal {statistics.OptimalAcceptance:F4}, achieved {statistics.AchievedAcceptance:F4}");
     }
 
-    [Fact]
-    public void DraftModel_DefaultSettings_DoesNotMeasureOptimalAcceptance()
+    [Theory]
+    [InlineData(SpeculationMode.DraftModel)]
+    [InlineData(SpeculationMode.MultiDraft)]
+    public void DefaultSettings_DoNotMeasureOptimalAcceptance(SpeculationMode mode)
     {
+        // The diagnostic is opt-in (it sorts the support at every node); it must not slow verification by default.
         var kit = new EngineTestKit(8);
         var statistics = new SpeculationStatistics();
-        kit.Generate([1, 2], new GenerationSettings { Seed = 1, MaxTokens = 10 }, statistics);
+        kit.Generate([1, 2], new GenerationSettings { Seed = 1, MaxTokens = 10, Mode = mode, DraftCount = 2, Verifier = VerifierKind.KSeq }, statistics);
         Assert.True(double.IsNaN(statistics.OptimalAcceptance));
     }
 

@@ -1,0 +1,91 @@
+using SpecAI.Extensions.Sampling;
+using SpecAI.Extensions.Tests.TestSupport;
+using SpecAI.Extensions.Verification;
+
+namespace SpecAI.Extensions.Tests.Verification;
+
+/// <summary>The vectorised verifier kernels against scalar references, over lengths across their block boundaries.</summary>
+public class VectorisedKernelTests
+{
+    private static IEnumerable<int> Lengths() => Enumerable.Range(0, 258).Concat([511, 512, 513, 1023, 1025, 3000]);
+
+    [Fact]
+    public void BetaPositivePartAndUpdate_SweepLengths_MatchScalarReferences()
+    {
+        var rng = new Random(4);
+        foreach (int n in Lengths())
+        {
+            double[] p = n == 0 ? [] : Distributions.Random(rng, n, sparse: true);
+            double[] q = n == 0 ? [] : Distributions.Random(rng, n, sparse: true);
+            double rho = 1 + 2 * rng.NextDouble();
+
+            double beta = 0;
+            for (int i = 0; i < n; i++)
+            {
+                beta += Math.Min(q[i], p[i] / rho);
+            }
+
+            Assert.Equal(beta, KSeqVerifier.Beta(p, q, rho), 1e-13);
+
+            var r = new double[n];
+            double mass = Distribution.PositivePart(p, q, 0.7, r);
+            double expectedMass = 0;
+            for (int i = 0; i < n; i++)
+            {
+                double e = Math.Max(0, p[i] - 0.7 * q[i]);
+                expectedMass += e;
+                Assert.Equal(e, r[i], 1e-16);
+            }
+
+            Assert.Equal(expectedMass, mass, 1e-13);
+
+            var residual = (double[])p.Clone();
+            bool changed = RecursiveRejectionVerifier.Update(residual, q, 1.0);
+            double m = p.Zip(q, (a, b) => Math.Max(0, a - b)).Sum();
+            Assert.Equal(m > 0, changed);
+            for (int i = 0; i < n && changed; i++)
+            {
+                Assert.Equal(Math.Max(0, p[i] - q[i]) / m, residual[i], 1e-13);
+            }
+        }
+    }
+
+    [Fact]
+    public void SolveRho_IsFeasibleAndWithinItsToleranceOfTheSmallestFeasibleRho()
+    {
+        var rng = new Random(12);
+        foreach (int n in new[] { 2, 3, 7, 100, 511, 513, 3000 })
+        {
+            for (int trial = 0; trial < 6; trial++)
+            {
+                int k = 2 + trial % 5;
+                double[] p = Distributions.Random(rng, n, sparse: trial % 2 == 0);
+                double[] q = Distributions.Random(rng, n, sparse: trial % 3 == 0);
+                double rho = KSeqVerifier.SolveRho(p, q, k);
+                Assert.InRange(rho, 1.0, k);
+                Assert.True(Gap(p, q, k, rho) <= 0, $"V={n}, k={k}: rho {rho} is not feasible");
+
+                // Reference: bisection to 1e-14 on the same (monotone) gap.
+                double lo = 1, hi = k;
+                if (Gap(p, q, k, 1) <= 0)
+                {
+                    hi = 1;
+                }
+
+                for (int i = 0; i < 200 && hi - lo > 1e-14; i++)
+                {
+                    double mid = 0.5 * (lo + hi);
+                    (lo, hi) = Gap(p, q, k, mid) <= 0 ? (lo, mid) : (mid, hi);
+                }
+
+                Assert.True(rho <= hi * (1 + 1e-9), $"V={n}, k={k}: rho {rho:R} vs smallest feasible {hi:R}");
+            }
+        }
+    }
+
+    private static double Gap(double[] p, double[] q, int k, double rho)
+    {
+        double beta = KSeqVerifier.Beta(p, q, rho);
+        return KSeqVerifier.AnyPasses(beta, k) - rho * beta;
+    }
+}
