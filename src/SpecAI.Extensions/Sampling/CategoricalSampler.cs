@@ -4,14 +4,14 @@ namespace SpecAI.Extensions.Sampling;
 
 /// <summary>Inverse-CDF sampling from a categorical distribution, in double precision.</summary>
 /// <remarks>
-/// Long inputs are checked and summed with TensorPrimitives, and the cumulative sum is walked a block at a
-/// time (a block's sum decides whether the target lies inside it; only that block is scanned element by
-/// element), so a draw over a large vocabulary reads it about twice instead of twice element by element. The
-/// result is the index whose cumulative interval contains <c>u * sum</c>, up to the rounding of the sums.
+/// Long inputs are read once, block by block: TensorPrimitives checks and sums each block while it is in L1;
+/// the target <c>u * sum</c> is then located among the block sums and only that block is scanned element by
+/// element. The result is the index whose cumulative interval contains the target, up to the rounding of the
+/// sums (a target within rounding of an edge may go to the neighbour; a zero weight is never drawn).
 /// </remarks>
 public static class CategoricalSampler
 {
-    private const int Block = 256;
+    private const int Block = 512;
 
     /// <summary>Returns the index whose cumulative weight interval contains <c>u * sum(weights)</c>.</summary>
     /// <param name="weights">Non-negative weights with a positive, finite sum (need not be normalised).</param>
@@ -30,8 +30,20 @@ public static class CategoricalSampler
             return SampleScalar(weights, uniform);
         }
 
-        double total = TensorPrimitives.Sum(weights);
-        if (!(TensorPrimitives.Min(weights) >= 0) || !double.IsFinite(total))
+        // One pass over memory: each block's minimum (validation) and sum, taken while the block sits in L1.
+        int blocks = (weights.Length + Block - 1) / Block;
+        Span<double> sums = blocks <= 2048 ? stackalloc double[blocks] : new double[blocks];
+        double total = 0;
+        bool valid = true;
+        for (int b = 0; b < blocks; b++)
+        {
+            var block = weights.Slice(b * Block, Math.Min(Block, weights.Length - b * Block));
+            valid &= TensorPrimitives.Min(block) >= 0;
+            sums[b] = TensorPrimitives.Sum(block);
+            total += sums[b];
+        }
+
+        if (!valid || !double.IsFinite(total))
         {
             // Name the offending weight (or report an overflowing sum).
             return SampleScalar(weights, uniform);
@@ -44,16 +56,16 @@ public static class CategoricalSampler
 
         double target = uniform * total;
         double cumulative = 0;
-        for (int start = 0; start < weights.Length; start += Block)
+        for (int b = 0; b < blocks; b++)
         {
-            var block = weights.Slice(start, Math.Min(Block, weights.Length - start));
-            double sum = TensorPrimitives.Sum(block);
-            if (cumulative + sum <= target)
+            if (cumulative + sums[b] <= target)
             {
-                cumulative += sum;
+                cumulative += sums[b];
                 continue;
             }
 
+            int start = b * Block;
+            var block = weights.Slice(start, Math.Min(Block, weights.Length - start));
             for (int i = 0; i < block.Length; i++)
             {
                 double w = block[i];

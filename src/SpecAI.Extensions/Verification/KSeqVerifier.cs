@@ -156,13 +156,22 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
         double beta = Beta(p, q, rho);
         double scale = beta > 0 ? AnyPasses(beta, draftCount) / beta : 0;
 
-        // r = p - min(q, p / rho) * scale, clamped at 0 (the same operations, element by element, as the rule).
-        var r = destination[..p.Length];
-        TensorPrimitives.Multiply(p, 1.0 / rho, r);
-        TensorPrimitives.Min(r, q, r);
-        TensorPrimitives.MultiplyAdd(r, -scale, p, r);
-        TensorPrimitives.Max(r, 0.0, r);
-        return TensorPrimitives.Sum<double>(r);
+        // r = p - min(q, p / rho) * scale, clamped at 0 (the same operations, element by element, as the rule),
+        // block by block so that each block is written once and summed while in L1.
+        double mass = 0, inverse = 1.0 / rho;
+        for (int start = 0; start < p.Length; start += Block)
+        {
+            int n = Math.Min(Block, p.Length - start);
+            var pb = p.Slice(start, n);
+            var r = destination.Slice(start, n);
+            TensorPrimitives.Multiply(pb, inverse, r);
+            TensorPrimitives.Min(r, q.Slice(start, n), r);
+            TensorPrimitives.MultiplyAdd(r, -scale, pb, r);
+            TensorPrimitives.Max(r, 0.0, r);
+            mass += TensorPrimitives.Sum<double>(r);
+        }
+
+        return mass;
     }
 
     /// <summary>Expected probability (over k i.i.d. drafts) that the rule accepts a draft: <c>1 - (1 - beta(rho))^k</c>.</summary>
@@ -203,8 +212,7 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
     // (relative) of the smallest feasible value and the acceptance within about as much of its optimum.
     private const double Stencil = 1e-10;
 
-    // Doubles per block of the vectorised sums: 4 KB on the stack, in L1 with the slices it combines.
-    private const int Block = 512;
+    private const int Block = Distribution.Block;
 
     // Regula falsi inside (lo, hi); the midpoint when the secant degenerates.
     private static double Secant(double lo, double fLo, double hi, double fHi)

@@ -67,9 +67,15 @@ public sealed class RecursiveRejectionVerifier : ISpeculativeVerifier
             return false;
         }
 
-        TensorPrimitives.MultiplyAdd(q[..residual.Length], -scale, residual, residual);
-        TensorPrimitives.Max(residual, 0.0, residual);
-        TensorPrimitives.Divide(residual, mass, residual);
+        for (int start = 0; start < residual.Length; start += Block)
+        {
+            int n = Math.Min(Block, residual.Length - start);
+            var r = residual.Slice(start, n);
+            TensorPrimitives.MultiplyAdd(q.Slice(start, n), -scale, r, r);
+            TensorPrimitives.Max(r, 0.0, r);
+            TensorPrimitives.Divide(r, mass, r);
+        }
+
         return true;
     }
 
@@ -135,6 +141,5 @@ public sealed class RecursiveRejectionVerifier : ISpeculativeVerifier
         return VerificationResult.Recovered(random.NextCategorical(current));
     }
 
-    // Doubles per block of the vectorised mass: 4 KB on the stack.
-    private const int Block = 512;
+    private const int Block = Distribution.Block;
 }
