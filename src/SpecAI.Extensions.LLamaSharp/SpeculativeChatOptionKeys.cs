@@ -18,7 +18,7 @@ public static class SpeculativeChatOptionKeys
     /// <summary>Adaptive drafting on/off (bool).</summary>
     public const string Adaptive = "specai.adaptive";
 
-    /// <summary>Measure the optimal-acceptance bound per verified position (bool; default on for multi-draft, costs O(V log V) per position).</summary>
+    /// <summary>Measure the optimal-acceptance bound per verified position (bool; default off: a diagnostic that sorts the support, O(V log V) per position without truncation, not counted as verification time).</summary>
     public const string MeasureOptimalAcceptance = "specai.measure_optimal";
 
     /// <summary>

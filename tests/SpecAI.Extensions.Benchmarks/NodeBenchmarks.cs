@@ -9,15 +9,18 @@ namespace SpecAI.Extensions.Benchmarks;
 /// <summary>
 /// The managed work per draft-tree node as the engine does it, from raw logits: the target's logits turned into p
 /// (T = 1, no truncation: the dense worst case) and the node verified against the draft's q, for the standard verifier
-/// and K-SEQ / RRS without replacement at k = 2 and 4; the draft side's work per node (q from the draft's logits and
-/// one candidate drawn); and the floor, one vectorised read of the logits.
+/// and K-SEQ / RRS without replacement at k = 2 and 4; the same with top-k 40 on both sides (sparse p and q: the work
+/// runs over the union of the supports); the draft side's work per node (q from the draft's logits and one candidate
+/// drawn); and the floor, one vectorised read of the logits.
 /// </summary>
 [MemoryDiagnoser]
 public class NodeBenchmarks
 {
     private readonly Dictionary<(VerifierKind, int), RandomNodes> _nodes = new();
     private readonly int[] _candidate = new int[1];
+    private readonly Dictionary<(VerifierKind, int), RandomNodes> _sparse = new();
     private LogitProcessor _processor = null!;
+    private LogitProcessor _topK = null!;
     private TokenDistribution _target = null!;
     private NodeVerifier _verifier = null!;
     private SeededRandomSource _random = new(7);
@@ -33,6 +36,10 @@ public class NodeBenchmarks
     public void Setup()
     {
         _processor = new LogitProcessor(new SamplingOptions { Temperature = 1.0 });
+        var topK = new SamplingOptions { Temperature = 1.0, TopK = 40 };
+        _topK = new LogitProcessor(topK);
+        _sparse[(VerifierKind.Standard, 1)] = RandomNodes.Create(V, 1, DraftScheme.Independent, topK);
+        _sparse[(VerifierKind.KSeq, 4)] = RandomNodes.Create(V, 4, DraftScheme.Independent, topK);
         _target = new TokenDistribution(V);
         _verifier = new NodeVerifier(V);
         _random = new SeededRandomSource(7);
@@ -80,11 +87,19 @@ public class NodeBenchmarks
     [Benchmark]
     public int RrsWorK4() => Run(RecursiveRejectionWithoutReplacementVerifier.Instance, 4);
 
-    private int Run(ISpeculativeVerifier verifier, int k)
+    /// <summary>Standard, top-k 40 on both sides.</summary>
+    [Benchmark]
+    public int StandardTopK40() => Run(StandardVerifier.Instance, 1, sparse: true);
+
+    /// <summary>K-SEQ, k = 4, top-k 40 on both sides.</summary>
+    [Benchmark]
+    public int KSeqK4TopK40() => Run(KSeqVerifier.Instance, 4, sparse: true);
+
+    private int Run(ISpeculativeVerifier verifier, int k, bool sparse = false)
     {
-        var nodes = _nodes[(verifier.Kind, k)];
+        var nodes = (sparse ? _sparse : _nodes)[(verifier.Kind, k)];
         int i = _next++ & (RandomNodes.Count - 1);
-        _processor.Process(nodes.TargetLogits[i], [], 0, _target);
+        (sparse ? _topK : _processor).Process(nodes.TargetLogits[i], [], 0, _target);
         return _verifier.Verify(verifier, _target, nodes.Drafts[i], nodes.Candidates[i], _random).Token;
     }
 }

@@ -7,7 +7,7 @@ namespace SpecAI.Extensions.Benchmarks;
 /// Random target/draft logit pairs, their distributions and candidates, built once per parameter set. The draft's logits
 /// are the target's plus noise, so drafts are accepted often but not always (both the accept and the residual path run).
 /// </summary>
-public sealed class RandomNodes
+internal sealed class RandomNodes
 {
     /// <summary>How many distinct nodes a benchmark cycles through.</summary>
     public const int Count = 8;

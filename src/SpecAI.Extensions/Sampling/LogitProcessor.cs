@@ -10,7 +10,8 @@ namespace SpecAI.Extensions.Sampling;
 /// widened to double, exponentiated and summed in cache (<see cref="SoftmaxKernel"/>). Logit bias and penalties
 /// touch few tokens, so they are kept as patches applied in that pass; a constraint rewrites a dense copy.
 /// Top-k / top-p / min-p leave a sparse <see cref="TokenDistribution"/> over the survivors; without truncation
-/// the distribution is dense. Greedy decoding is a one-hot distribution on the highest adjusted logit.</para>
+/// the distribution is dense. Top-k and min-p without top-p skip the vocabulary-wide exponentials altogether
+/// (<see cref="LogitSelection"/>). Greedy decoding is a one-hot distribution on the highest adjusted logit.</para>
 /// <para>A NaN logit is bad input (<see cref="ArgumentException"/> naming the token); so is a logit of +infinity
 /// when sampling. Holds scratch buffers: one instance per request, not thread-safe.</para>
 /// </remarks>
@@ -23,6 +24,7 @@ public sealed class LogitProcessor
     private readonly Dictionary<int, int> _counts = new();
     private readonly Dictionary<int, double> _patch = new();
     private readonly LogitTruncation _truncation = new();
+    private readonly LogitSelection _selection = new();
     private int[] _patchTokens = new int[16];
     private double[] _patchValues = new double[16];
     private double[] _adjusted = [];
@@ -193,6 +195,13 @@ public sealed class LogitProcessor
         if (double.IsPositiveInfinity(max))
         {
             throw new ArgumentException($"The logit of token {best} is +infinity; sampling needs finite logits.", nameof(logits));
+        }
+
+        if (!rankOnly && LogitSelection.Applies(_options, vocabulary, constrained: !adjusted.IsEmpty))
+        {
+            // Top-k / min-p without top-p: only the candidates are exponentiated.
+            _selection.Select(_options, logits, patchTokens, patchValues, max, 1.0 / _options.Temperature, destination);
+            return;
         }
 
         bool truncating = !rankOnly && LogitTruncation.IsActive(_options, vocabulary);

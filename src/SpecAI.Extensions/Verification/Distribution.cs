@@ -44,13 +44,17 @@ public static class Distribution
     /// <returns>The entropy.</returns>
     public static double Entropy(ReadOnlySpan<double> p)
     {
+        // -sum p log p, block by block: log(max(p, epsilon)) keeps 0 log 0 = 0 (0 times a finite log) and is log p elsewhere.
+        Span<double> buffer = stackalloc double[Block];
         double h = 0;
-        foreach (double x in p)
+        for (int start = 0; start < p.Length; start += Block)
         {
-            if (x > 0)
-            {
-                h -= x * Math.Log(x);
-            }
+            int n = Math.Min(Block, p.Length - start);
+            var t = buffer[..n];
+            var pb = p.Slice(start, n);
+            TensorPrimitives.Max(pb, double.Epsilon, t);
+            TensorPrimitives.Log(t, t);
+            h -= TensorPrimitives.Dot(pb, t);
         }
 
         return h;

@@ -5,7 +5,7 @@ namespace SpecAI.Extensions.Tests.Sampling;
 /// <summary>The vectorised, blocked, sparse processor against the scalar reference, over lengths across block boundaries.</summary>
 public class LogitProcessorReferenceTests
 {
-    public static TheoryData<string> OptionSets => new() { "t1", "t07", "topk5", "topp09", "minp01", "topk40topp08minp005", "penalties", "greedy", "greedyPenalties" };
+    public static TheoryData<string> OptionSets => new() { "t1", "t07", "topk5", "topp09", "minp01", "topk40topp08minp005", "penalties", "topk3Penalties", "minp02Penalties", "greedy", "greedyPenalties" };
 
     private static SamplingOptions Options(string name) => name switch
     {
@@ -16,6 +16,8 @@ public class LogitProcessorReferenceTests
         "minp01" => new SamplingOptions { Temperature = 0.9, MinP = 0.1 },
         "topk40topp08minp005" => new SamplingOptions { TopK = 40, TopP = 0.8, MinP = 0.05 },
         "penalties" => new SamplingOptions { RepetitionPenalty = 1.3, FrequencyPenalty = 0.4, PresencePenalty = 0.2, LogitBias = new Dictionary<int, double> { [0] = 2.5, [3] = -1, [700] = 4, [1 << 20] = 9 } },
+        "topk3Penalties" => new SamplingOptions { TopK = 3, RepetitionPenalty = 3, LogitBias = new Dictionary<int, double> { [2] = 6, [1500] = 7 } },
+        "minp02Penalties" => new SamplingOptions { Temperature = 0.8, MinP = 0.2, FrequencyPenalty = 2, LogitBias = new Dictionary<int, double> { [5] = 3 } },
         "greedy" => SamplingOptions.Greedy,
         "greedyPenalties" => SamplingOptions.Greedy with { RepetitionPenalty = 2, LogitBias = new Dictionary<int, double> { [1] = 0.5 } },
         _ => throw new ArgumentOutOfRangeException(nameof(name)),

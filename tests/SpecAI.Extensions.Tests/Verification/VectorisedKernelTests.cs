@@ -27,6 +27,14 @@ public class VectorisedKernelTests
 
             Assert.Equal(beta, KSeqVerifier.Beta(p, q, rho), 1e-13);
 
+            double entropy = 0;
+            foreach (double x in p)
+            {
+                entropy -= x > 0 ? x * Math.Log(x) : 0;
+            }
+
+            Assert.Equal(entropy, Distribution.Entropy(p), 1e-12);
+
             var r = new double[n];
             double mass = Distribution.PositivePart(p, q, 0.7, r);
             double expectedMass = 0;
