@@ -61,9 +61,12 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
     /// <param name="draftCount">k, at least 1.</param>
     /// <returns>rho.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="draftCount"/> is below 1.</exception>
-    public static double SolveRho(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount)
+    public static double SolveRho(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount) => Solve(p, q, draftCount, out _);
+
+    private static double Solve(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount, out double beta)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(draftCount, 1);
+        beta = double.NaN;
         if (draftCount == 1)
         {
             return 1.0;
@@ -75,24 +78,27 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
         // The bracket [lo, hi] keeps f(hi) <= 0 by the very sums (Betas) the residual and the acceptance use, so hi is
         // always feasible and the rule exact; the iteration stops when the bracket is 2h wide (relative).
         Span<double> rhos = stackalloc double[4];
+        Span<double> betas = stackalloc double[4];
         Span<double> f = stackalloc double[4];
         for (int j = 0; j < 4; j++)
         {
             rhos[j] = j == 3 ? draftCount : 1 + (draftCount - 1) * j / 3.0;
         }
 
-        Gaps(p, q, rhos, draftCount, f);
+        Gaps(p, q, rhos, draftCount, betas, f);
         if (f[0] <= 0)
         {
+            beta = betas[0];
             return 1.0;
         }
 
         double lo = 1.0, fLo = f[0], hi = draftCount, fHi = f[3];
+        beta = betas[3];
         for (int j = 1; j < 4; j++)
         {
             if (f[j] <= 0)
             {
-                (hi, fHi) = (rhos[j], f[j]);
+                (hi, fHi, beta) = (rhos[j], f[j], betas[j]);
                 break;
             }
 
@@ -110,11 +116,19 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
 
             rhos[0] = a;
             rhos[1] = b;
-            Gaps(p, q, rhos[..2], draftCount, f[..2]);
-            (lo, fLo, hi, fHi) = f[0] <= 0 ? (lo, fLo, a, f[0]) : (a, f[0], hi, fHi);
+            Gaps(p, q, rhos[..2], draftCount, betas[..2], f[..2]);
+            if (f[0] <= 0)
+            {
+                (hi, fHi, beta) = (a, f[0], betas[0]);
+            }
+            else
+            {
+                (lo, fLo) = (a, f[0]);
+            }
+
             if (f[1] <= 0 && b < hi)
             {
-                (hi, fHi) = (b, f[1]);
+                (hi, fHi, beta) = (b, f[1], betas[1]);
             }
             else if (f[1] > 0 && b > lo)
             {
@@ -152,8 +166,12 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
     /// <param name="destination">Receives the residual.</param>
     /// <returns>The residual mass.</returns>
     public static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, Span<double> destination)
+        => Residual(p, q, rho, draftCount, Beta(p, q, rho), destination);
+
+    // The residual given beta(rho), which the solve has already summed.
+    private static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, double beta, Span<double> destination)
     {
-        double beta = Beta(p, q, rho);
+        beta = double.IsNaN(beta) ? Beta(p, q, rho) : beta;
         double scale = beta > 0 ? AnyPasses(beta, draftCount) / beta : 0;
 
         // r = p - min(q, p / rho) * scale, clamped at 0 (the same operations, element by element, as the rule),
@@ -193,7 +211,7 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
 
         ReadOnlySpan<double> p = node.Target, q = node.Draft;
         int k = node.Candidates.Length;
-        double rho = SolveRho(p, q, k);
+        double rho = Solve(p, q, k, out double beta);
         for (int i = 0; i < k; i++)
         {
             int x = node.Candidates[i];
@@ -203,13 +221,13 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
             }
         }
 
-        double mass = Residual(p, q, rho, k, node.Scratch);
+        double mass = Residual(p, q, rho, k, beta, node.Scratch);
         ReadOnlySpan<double> residual = mass > 0 ? node.Scratch[..p.Length] : p;
         return VerificationResult.Recovered(random.NextCategorical(residual));
     }
 
-    // Relative step of the slope-measuring pair; the bracket stops at twice this width, so rho is within ~2e-10
-    // (relative) of the smallest feasible value and the acceptance within about as much of its optimum.
+    // Relative step of the slope-measuring pair; the bracket stops at twice this width, so rho is within 2e-10
+    // (relative) of the smallest feasible value (four or five passes over p and q in all, usually).
     private const double Stencil = 1e-10;
 
     private const int Block = Distribution.Block;
@@ -221,12 +239,12 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
         return x > lo && x < hi ? x : 0.5 * (lo + hi);
     }
 
-    private static void Gaps(ReadOnlySpan<double> p, ReadOnlySpan<double> q, ReadOnlySpan<double> rhos, int draftCount, Span<double> gaps)
+    private static void Gaps(ReadOnlySpan<double> p, ReadOnlySpan<double> q, ReadOnlySpan<double> rhos, int draftCount, Span<double> betas, Span<double> gaps)
     {
-        Betas(p, q, rhos, gaps);
+        Betas(p, q, rhos, betas);
         for (int j = 0; j < rhos.Length; j++)
         {
-            gaps[j] = AnyPasses(gaps[j], draftCount) - rhos[j] * gaps[j];
+            gaps[j] = AnyPasses(betas[j], draftCount) - rhos[j] * betas[j];
         }
     }
 
