@@ -14,11 +14,11 @@ public static class CandidateSampler
     /// <param name="destination">Receives the candidate token ids in drafting order.</param>
     /// <param name="scratch">A buffer of at least <see cref="TokenDistribution.Count"/> entries.</param>
     /// <returns>How many candidates were written (see the span overload).</returns>
-    /// <remarks>The draw runs over the distribution's entries (the support when sparse) and maps positions to ids, so a sparse q costs only its support.</remarks>
+    /// <remarks>The draw runs over the distribution's weights (the support when sparse; every scheme is invariant to their scale) and maps positions to ids, so a sparse q costs only its support.</remarks>
     public static int Sample(DraftScheme scheme, TokenDistribution q, int count, IRandomSource random, Span<int> destination, Span<double> scratch)
     {
         ArgumentNullException.ThrowIfNull(q);
-        int drawn = Sample(scheme, q.Probabilities, count, random, destination, scratch);
+        int drawn = Sample(scheme, q.Weights, count, random, destination, scratch);
         if (q.IsSparse)
         {
             for (int i = 0; i < drawn; i++)

@@ -211,11 +211,13 @@ public sealed class LogitProcessor
         double total = SoftmaxKernel.Exponentiate(logits, adjusted, patchTokens, patchValues, max, inverseTemperature, weights, blockMax);
         if (!truncating)
         {
-            TensorPrimitives.Divide(weights, total, weights);
+            // Lazy normalisation: the weights stay as the pass wrote them, probability = weight / total.
+            destination.SetTotal(total);
         }
         else if (!_truncation.TryTruncate(_options, weights, total, blockMax, destination))
         {
-            TensorPrimitives.Divide(weights, total, destination.BeginDense());
+            weights.CopyTo(destination.BeginDense());
+            destination.SetTotal(total);
         }
     }
 

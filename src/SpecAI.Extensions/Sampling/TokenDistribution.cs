@@ -1,13 +1,17 @@
 namespace SpecAI.Extensions.Sampling;
 
 /// <summary>
-/// A probability distribution over a vocabulary, in double, stored densely (one probability per token id) or
-/// sparsely (the tokens that survived top-k / top-p / min-p, in ascending id order, with their probabilities).
+/// A probability distribution over a vocabulary, in double, stored densely (one weight per token id) or sparsely
+/// (the tokens that survived top-k / top-p / min-p, in ascending id order, with their probabilities).
 /// </summary>
 /// <remarks>
 /// <para>Entries are addressed by position: dense, position = token id; sparse, position i holds token
-/// <see cref="TokenAt"/>(i). <see cref="Probabilities"/> is aligned with the positions, so a categorical draw
-/// over it followed by <see cref="TokenAt"/> samples a token in double precision over the (small) support.</para>
+/// <see cref="TokenAt"/>(i). <see cref="Weights"/> is aligned with the positions, so a categorical draw over it
+/// followed by <see cref="TokenAt"/> samples a token in double precision over the (small) support.</para>
+/// <para>Lazy normalisation: the probability of entry i is <c>Weights[i] * Scale</c>. A dense distribution written
+/// by <see cref="LogitProcessor"/> keeps the exponentials as they came out of its one pass and
+/// <c>Scale = 1 / sum</c>, which saves a read and a write of the whole vocabulary per distribution; sparse
+/// distributions are normalised (<c>Scale = 1</c>). Verifiers receive both (<see cref="Verification.VerificationNode.TargetScale"/>).</para>
 /// <para>Reused: an instance holds one distribution at a time and a writer overwrites it; storage grows once
 /// and is kept (the dense array only when a dense distribution is written). Not thread-safe.</para>
 /// </remarks>
@@ -40,8 +44,11 @@ public sealed class TokenDistribution
     /// <summary>The token ids of the entries in ascending order when sparse; empty when dense (position = id).</summary>
     public ReadOnlySpan<int> Support => IsSparse ? _tokens.AsSpan(0, _count) : ReadOnlySpan<int>.Empty;
 
-    /// <summary>The probability of each entry, aligned with the positions (dense: indexed by token id).</summary>
-    public ReadOnlySpan<double> Probabilities => IsSparse ? _sparse.AsSpan(0, _count) : _dense.AsSpan(0, VocabularySize);
+    /// <summary>The weight of each entry, aligned with the positions (dense: indexed by token id); probability = weight x <see cref="Scale"/>.</summary>
+    public ReadOnlySpan<double> Weights => IsSparse ? _sparse.AsSpan(0, _count) : _dense.AsSpan(0, VocabularySize);
+
+    /// <summary>The factor that turns <see cref="Weights"/> into probabilities (the reciprocal of their sum; 1 when they are normalised).</summary>
+    public double Scale { get; private set; } = 1.0;
 
     /// <summary>The token id at a position.</summary>
     /// <param name="index">A position in [0, <see cref="Count"/>).</param>
@@ -68,7 +75,7 @@ public sealed class TokenDistribution
     public double Probability(int token)
     {
         int i = IndexOf(token);
-        return i < 0 ? 0 : Probabilities[i];
+        return i < 0 ? 0 : Weights[i] * Scale;
     }
 
     /// <summary>Draws a token by one categorical draw over the entries.</summary>
@@ -78,10 +85,10 @@ public sealed class TokenDistribution
     public int Sample(IRandomSource random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        return TokenAt(random.NextCategorical(Probabilities));
+        return TokenAt(random.NextCategorical(Weights));
     }
 
-    /// <summary>Writes one probability per token id (zeros outside a sparse support).</summary>
+    /// <summary>Writes one probability per token id (weight x scale; zeros outside a sparse support).</summary>
     /// <param name="destination">At least <see cref="VocabularySize"/> entries; the first <see cref="VocabularySize"/> are written.</param>
     /// <exception cref="ArgumentException">The destination is too short.</exception>
     public void CopyTo(Span<double> destination)
@@ -93,14 +100,14 @@ public sealed class TokenDistribution
 
         if (!IsSparse)
         {
-            _dense.AsSpan(0, VocabularySize).CopyTo(destination);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(_dense.AsSpan(0, VocabularySize), Scale, destination[..VocabularySize]);
             return;
         }
 
         destination[..VocabularySize].Clear();
         for (int i = 0; i < _count; i++)
         {
-            destination[_tokens[i]] = _sparse[i];
+            destination[_tokens[i]] = _sparse[i] * Scale;
         }
     }
 
@@ -113,12 +120,14 @@ public sealed class TokenDistribution
         CheckVocabulary(other.VocabularySize, nameof(other));
         if (other.IsSparse)
         {
-            SetSparse(other.Support, other.Probabilities);
+            SetSparse(other.Support, other.Weights);
         }
         else
         {
-            other.Probabilities.CopyTo(BeginDense());
+            other.Weights.CopyTo(BeginDense());
         }
+
+        Scale = other.Scale;
     }
 
     /// <summary>Sets a one-hot distribution (greedy decoding, deterministic drafts).</summary>
@@ -136,7 +145,7 @@ public sealed class TokenDistribution
         probabilities[0] = 1.0;
     }
 
-    /// <summary>Sets a dense distribution (copied; not renormalised).</summary>
+    /// <summary>Sets a dense distribution (copied; not renormalised; scale 1).</summary>
     /// <param name="probabilities">One probability per token id.</param>
     /// <exception cref="ArgumentException">The length is not the vocabulary's size.</exception>
     public void SetDense(ReadOnlySpan<double> probabilities)
@@ -169,7 +178,7 @@ public sealed class TokenDistribution
         probabilities.CopyTo(p);
     }
 
-    /// <summary>Switches to dense storage and returns it for writing (contents undefined).</summary>
+    /// <summary>Switches to dense storage (scale 1) and returns it for writing (contents undefined).</summary>
     internal Span<double> BeginDense()
     {
         if (_dense.Length < VocabularySize)
@@ -179,8 +188,12 @@ public sealed class TokenDistribution
 
         IsSparse = false;
         _count = 0;
+        Scale = 1.0;
         return _dense.AsSpan(0, VocabularySize);
     }
+
+    /// <summary>Declares the weights just written to sum to <paramref name="total"/>: probabilities are weights / total.</summary>
+    internal void SetTotal(double total) => Scale = 1.0 / total;
 
     /// <summary>Switches to sparse storage of <paramref name="count"/> entries and returns it for writing (ascending ids).</summary>
     internal void BeginSparse(int count, out Span<int> tokens, out Span<double> probabilities)
@@ -194,6 +207,7 @@ public sealed class TokenDistribution
 
         IsSparse = true;
         _count = count;
+        Scale = 1.0;
         tokens = _tokens.AsSpan(0, count);
         probabilities = _sparse.AsSpan(0, count);
     }

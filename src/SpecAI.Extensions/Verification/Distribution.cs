@@ -42,9 +42,15 @@ public static class Distribution
     /// <summary>Shannon entropy in nats.</summary>
     /// <param name="p">Probabilities.</param>
     /// <returns>The entropy.</returns>
-    public static double Entropy(ReadOnlySpan<double> p)
+    public static double Entropy(ReadOnlySpan<double> p) => Entropy(p, 1.0);
+
+    /// <summary>Shannon entropy in nats of the distribution <c>p * scale</c> (lazily normalised weights).</summary>
+    /// <param name="p">Weights.</param>
+    /// <param name="scale">The factor that turns them into probabilities.</param>
+    /// <returns>The entropy.</returns>
+    public static double Entropy(ReadOnlySpan<double> p, double scale)
     {
-        // -sum p log p, block by block: log(max(p, epsilon)) keeps 0 log 0 = 0 (0 times a finite log) and is log p elsewhere.
+        // -sum (s p) log(s p), block by block: log(max(s p, epsilon)) keeps 0 log 0 = 0 and is log(s p) elsewhere.
         Span<double> buffer = stackalloc double[Block];
         double h = 0;
         for (int start = 0; start < p.Length; start += Block)
@@ -52,9 +58,10 @@ public static class Distribution
             int n = Math.Min(Block, p.Length - start);
             var t = buffer[..n];
             var pb = p.Slice(start, n);
-            TensorPrimitives.Max(pb, double.Epsilon, t);
+            TensorPrimitives.Multiply(pb, scale, t);
+            TensorPrimitives.Max(t, double.Epsilon, t);
             TensorPrimitives.Log(t, t);
-            h -= TensorPrimitives.Dot(pb, t);
+            h -= scale * TensorPrimitives.Dot(pb, t);
         }
 
         return h;

@@ -59,16 +59,7 @@ public sealed class GreedyDraftVerifier : ISpeculativeVerifier
     /// <param name="sampled">y.</param>
     /// <returns>The acceptance probability.</returns>
     public static double AcceptanceProbability(ReadOnlySpan<double> p, ReadOnlySpan<double> q, ReadOnlySpan<int> top, int sampled)
-    {
-        double rest = RestMass(q, top);
-        double qy = q[sampled];
-        if (top.IndexOf(sampled) >= 0 || qy <= 0 || rest <= 0)
-        {
-            return 0;
-        }
-
-        return Math.Min(1.0, p[sampled] * rest / qy);
-    }
+        => Accept(p[sampled], q, top, sampled);
 
     /// <summary>Writes the residual <c>p on T, max(0, p - q') elsewhere</c> (unnormalised) and returns its mass.</summary>
     /// <param name="p">Target distribution.</param>
@@ -77,9 +68,13 @@ public sealed class GreedyDraftVerifier : ISpeculativeVerifier
     /// <param name="destination">Receives the residual.</param>
     /// <returns>The residual mass.</returns>
     public static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, ReadOnlySpan<int> top, Span<double> destination)
+        => Residual(p, q, top, 1.0, destination);
+
+    // The residual divided by sp for p = Target * sp: p on T, max(0, p - q' / sp) elsewhere.
+    private static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, ReadOnlySpan<int> top, double sp, Span<double> destination)
     {
         double rest = RestMass(q, top);
-        double mass = rest > 0 ? Distribution.PositivePart(p, q, 1.0 / rest, destination) : CopyOf(p, destination);
+        double mass = rest > 0 ? Distribution.PositivePart(p, q, 1.0 / (rest * sp), destination) : CopyOf(p, destination);
         foreach (int t in top)
         {
             mass += p[t] - destination[t];
@@ -115,19 +110,34 @@ public sealed class GreedyDraftVerifier : ISpeculativeVerifier
             return settled;
         }
 
+        // p(x) = Target[x] * sp (lazily normalised); q' = q / q(rest) does not depend on q's scale.
         ReadOnlySpan<double> p = node.Target;
+        double sp = node.TargetScale;
         ReadOnlySpan<int> top = node.Candidates[..^1];
         int y = node.Candidates[^1];
-        if (random.NextBernoulli(AcceptanceProbability(p, node.Draft, top, y)))
+        if (random.NextBernoulli(Accept(p[y] * sp, node.Draft, top, y)))
         {
             return new VerificationResult(y, node.Candidates.Length - 1);
         }
 
-        double mass = Residual(p, node.Draft, top, node.Scratch);
+        double mass = Residual(p, node.Draft, top, sp, node.Scratch);
         ReadOnlySpan<double> residual = mass > 0 ? node.Scratch[..p.Length] : p;
         int token = random.NextCategorical(residual);
         int index = top.IndexOf(token);
         return index >= 0 ? new VerificationResult(token, index) : VerificationResult.Recovered(token);
+    }
+
+    // The rule for the sampled y: min(1, p(y) / q'(y)) with q' = q / q(rest); y in T, q'(y) = 0 or no rest rejects.
+    private static double Accept(double py, ReadOnlySpan<double> q, ReadOnlySpan<int> top, int sampled)
+    {
+        double rest = RestMass(q, top);
+        double qy = q[sampled];
+        if (top.IndexOf(sampled) >= 0 || qy <= 0 || rest <= 0)
+        {
+            return 0;
+        }
+
+        return Math.Min(1.0, py * rest / qy);
     }
 
     private static double CopyOf(ReadOnlySpan<double> p, Span<double> destination)

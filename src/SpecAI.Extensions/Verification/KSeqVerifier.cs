@@ -44,7 +44,7 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
     public static double Beta(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho)
     {
         Span<double> beta = stackalloc double[1];
-        Betas(p, q, [rho], beta);
+        Betas(p, q, 1.0, [rho], beta);
         return beta[0];
     }
 
@@ -61,9 +61,11 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
     /// <param name="draftCount">k, at least 1.</param>
     /// <returns>rho.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="draftCount"/> is below 1.</exception>
-    public static double SolveRho(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount) => Solve(p, q, draftCount, out _);
+    public static double SolveRho(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount) => Solve(p, q, draftCount, 1.0, 1.0, out _);
 
-    private static double Solve(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount, out double beta)
+    // rho for p = Target * sp, q = Draft * sq (ratio = sp / sq): beta(rho) = sq * sum min(q, p * ratio / rho), which the
+    // passes sum over the raw weights; beta returns beta(rho) for the residual.
+    private static double Solve(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount, double ratio, double sq, out double beta)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(draftCount, 1);
         beta = double.NaN;
@@ -85,7 +87,7 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
             rhos[j] = j == 3 ? draftCount : 1 + (draftCount - 1) * j / 3.0;
         }
 
-        Gaps(p, q, rhos, draftCount, betas, f);
+        Gaps(p, q, rhos, draftCount, ratio, sq, betas, f);
         if (f[0] <= 0)
         {
             beta = betas[0];
@@ -116,7 +118,7 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
 
             rhos[0] = a;
             rhos[1] = b;
-            Gaps(p, q, rhos[..2], draftCount, betas[..2], f[..2]);
+            Gaps(p, q, rhos[..2], draftCount, ratio, sq, betas[..2], f[..2]);
             if (f[0] <= 0)
             {
                 (hi, fHi, beta) = (a, f[0], betas[0]);
@@ -153,10 +155,7 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
     /// <param name="token">The candidate.</param>
     /// <returns>The acceptance probability.</returns>
     public static double AcceptanceProbability(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int token)
-    {
-        double qx = q[token];
-        return qx <= 0 ? 0 : Math.Min(1.0, p[token] * (1.0 / rho) / qx);
-    }
+        => Accept(p[token], q[token], rho);
 
     /// <summary>Writes the unnormalised residual <c>max(0, p - min(q, p/rho) (1 - (1 - beta)^k) / beta)</c> and returns its mass.</summary>
     /// <param name="p">Target distribution.</param>
@@ -166,17 +165,24 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
     /// <param name="destination">Receives the residual.</param>
     /// <returns>The residual mass.</returns>
     public static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, Span<double> destination)
-        => Residual(p, q, rho, draftCount, Beta(p, q, rho), destination);
+        => Residual(p, q, rho, draftCount, double.NaN, 1.0, 1.0, destination);
 
-    // The residual given beta(rho), which the solve has already summed.
-    private static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, double beta, Span<double> destination)
+    // The residual divided by sp for p = Target * sp, q = Draft * sq (ratio = sp / sq), given beta(rho) when the solve
+    // has already summed it (NaN otherwise): p - min(q, p ratio / rho) * (1 - (1 - beta)^k) / (beta ratio).
+    private static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, double beta, double ratio, double sq, Span<double> destination)
     {
-        beta = double.IsNaN(beta) ? Beta(p, q, rho) : beta;
-        double scale = beta > 0 ? AnyPasses(beta, draftCount) / beta : 0;
+        if (double.IsNaN(beta))
+        {
+            Span<double> sum = stackalloc double[1];
+            Betas(p, q, ratio, [rho], sum);
+            beta = sq * sum[0];
+        }
 
-        // r = p - min(q, p / rho) * scale, clamped at 0 (the same operations, element by element, as the rule),
-        // block by block so that each block is written once and summed while in L1.
-        double mass = 0, inverse = 1.0 / rho;
+        double scale = beta > 0 ? AnyPasses(beta, draftCount) / beta / ratio : 0;
+
+        // r = p - min(q, p * ratio / rho) * scale, clamped at 0 (the same operations, element by element, as the
+        // sums of beta), block by block so that each block is written once and summed while in L1.
+        double mass = 0, inverse = ratio / rho;
         for (int start = 0; start < p.Length; start += Block)
         {
             int n = Math.Min(Block, p.Length - start);
@@ -209,19 +215,21 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
             return settled;
         }
 
+        // Lazily normalised distributions: p(x) = Target[x] * sp, q(x) = Draft[x] * sq.
         ReadOnlySpan<double> p = node.Target, q = node.Draft;
+        double sp = node.TargetScale, sq = node.DraftScale;
         int k = node.Candidates.Length;
-        double rho = Solve(p, q, k, out double beta);
+        double rho = Solve(p, q, k, sp / sq, sq, out double beta);
         for (int i = 0; i < k; i++)
         {
             int x = node.Candidates[i];
-            if (random.NextBernoulli(AcceptanceProbability(p, q, rho, x)))
+            if (random.NextBernoulli(Accept(p[x] * sp, q[x] * sq, rho)))
             {
                 return new VerificationResult(x, i);
             }
         }
 
-        double mass = Residual(p, q, rho, k, beta, node.Scratch);
+        double mass = Residual(p, q, rho, k, beta, sp / sq, sq, node.Scratch);
         ReadOnlySpan<double> residual = mass > 0 ? node.Scratch[..p.Length] : p;
         return VerificationResult.Recovered(random.NextCategorical(residual));
     }
@@ -239,17 +247,21 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
         return x > lo && x < hi ? x : 0.5 * (lo + hi);
     }
 
-    private static void Gaps(ReadOnlySpan<double> p, ReadOnlySpan<double> q, ReadOnlySpan<double> rhos, int draftCount, Span<double> betas, Span<double> gaps)
+    private static void Gaps(ReadOnlySpan<double> p, ReadOnlySpan<double> q, ReadOnlySpan<double> rhos, int draftCount, double ratio, double sq, Span<double> betas, Span<double> gaps)
     {
-        Betas(p, q, rhos, betas);
+        Betas(p, q, ratio, rhos, betas);
         for (int j = 0; j < rhos.Length; j++)
         {
+            betas[j] *= sq;
             gaps[j] = AnyPasses(betas[j], draftCount) - rhos[j] * betas[j];
         }
     }
 
-    // beta at several scales in one pass: each block of p and q is read once, min(q, p * (1 / rho)) summed per scale.
-    private static void Betas(ReadOnlySpan<double> p, ReadOnlySpan<double> q, ReadOnlySpan<double> rhos, Span<double> betas)
+    // The rule: min(1, p(x) / (rho q(x))); q(x) = 0 rejects.
+    private static double Accept(double px, double qx, double rho) => qx <= 0 ? 0 : Math.Min(1.0, px * (1.0 / rho) / qx);
+
+    // beta at several rhos in one pass: each block of p and q is read once, min(q, p * (ratio / rho)) summed per rho.
+    private static void Betas(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double ratio, ReadOnlySpan<double> rhos, Span<double> betas)
     {
         if (q.Length != p.Length)
         {
@@ -260,7 +272,7 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
         Span<double> scales = stackalloc double[rhos.Length];
         for (int j = 0; j < rhos.Length; j++)
         {
-            scales[j] = 1.0 / rhos[j];
+            scales[j] = ratio / rhos[j];
             betas[j] = 0;
         }
 

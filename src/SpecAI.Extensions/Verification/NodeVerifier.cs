@@ -12,7 +12,9 @@ namespace SpecAI.Extensions.Verification;
 /// the two supports in ascending id order, followed by any candidate in neither (probability 0 on both sides):
 /// every sum a verifier takes (residuals, K-SEQ's beta, the final draw) runs over that union, and a token outside
 /// it has p = q = 0, so it contributes nothing and is never drawn. Otherwise (either side dense) the positions are
-/// the token ids and a sparse side is scattered into a zeroed vocabulary-sized buffer. The verifiers are pure
+/// the token ids, a dense side is passed as its weights with its scale (<see cref="VerificationNode.TargetScale"/>,
+/// lazy normalisation: no pass over the vocabulary to normalise it) and a sparse side is scattered into a zeroed
+/// vocabulary-sized buffer. The verifiers are pure
 /// functions of aligned (p, q) arrays, so their exactness proofs carry over unchanged; q is exactly the
 /// distribution the draft sampled from, whatever its representation.</para>
 /// <para>Holds buffers that grow once: one instance per request (or per engine), not thread-safe; no allocation per node.</para>
@@ -26,6 +28,8 @@ public sealed class NodeVerifier
     private double[] _scratch = [];
     private double[] _denseP = [];
     private double[] _denseQ = [];
+    private double[] _normalP = [];
+    private double[] _normalQ = [];
     private int[] _positions = new int[16];
 
     /// <summary>Creates a verifier for distributions over <paramref name="vocabularySize"/> tokens.</summary>
@@ -51,7 +55,12 @@ public sealed class NodeVerifier
         ArgumentNullException.ThrowIfNull(verifier);
         ArgumentNullException.ThrowIfNull(random);
         var layout = Align(target, draft, candidates);
-        var node = new VerificationNode(layout.Target, layout.Draft, layout.Candidates, layout.Scratch) { JudgeScores = judgeScores };
+        var node = new VerificationNode(layout.Target, layout.Draft, layout.Candidates, layout.Scratch)
+        {
+            JudgeScores = judgeScores,
+            TargetScale = layout.TargetScale,
+            DraftScale = layout.DraftScale,
+        };
         var result = verifier.Verify(node, random);
         return new VerificationResult(layout.Tokens.IsEmpty ? result.Token : layout.Tokens[result.Token], result.AcceptedCandidate);
     }
@@ -68,8 +77,12 @@ public sealed class NodeVerifier
         ArgumentNullException.ThrowIfNull(verifier);
         ArgumentNullException.ThrowIfNull(draft);
         var layout = Align(target, draft, candidates);
-        return (OptimalAcceptance.Optimal(verifier.Scheme, layout.Target, layout.Draft, layout.Candidates),
-                OptimalAcceptance.Achieved(verifier, layout.Target, layout.Draft, layout.Candidates, layout.Scratch));
+
+        // The diagnostic's closed forms take probabilities: normalise lazily scaled weights first.
+        var p = Normalised(layout.Target, layout.TargetScale, ref _normalP);
+        var q = Normalised(layout.Draft, layout.DraftScale, ref _normalQ);
+        return (OptimalAcceptance.Optimal(verifier.Scheme, p, q, layout.Candidates),
+                OptimalAcceptance.Achieved(verifier, p, q, layout.Candidates, layout.Scratch));
     }
 
     private Layout Align(TokenDistribution target, TokenDistribution? draft, ReadOnlySpan<int> candidates)
@@ -91,9 +104,12 @@ public sealed class NodeVerifier
 
         if (!target.IsSparse || draft is { IsSparse: false })
         {
-            var p = target.IsSparse ? Scatter(target, ref _denseP) : target.Probabilities;
-            var q = draft is null ? ReadOnlySpan<double>.Empty : draft.IsSparse ? Scatter(draft, ref _denseQ) : draft.Probabilities;
-            return new Layout(p, q, candidates, Grow(ref _scratch, _vocabularySize), ReadOnlySpan<int>.Empty);
+            // Dense weights go as they are, with their scale (lazy normalisation); a sparse side is scattered (scale 1).
+            var p = target.IsSparse ? Scatter(target, ref _denseP) : target.Weights;
+            var q = draft is null ? ReadOnlySpan<double>.Empty : draft.IsSparse ? Scatter(draft, ref _denseQ) : draft.Weights;
+            double targetScale = target.IsSparse ? 1.0 : target.Scale;
+            double draftScale = draft is null || draft.IsSparse ? 1.0 : draft.Scale;
+            return new Layout(p, q, candidates, Grow(ref _scratch, _vocabularySize), ReadOnlySpan<int>.Empty, targetScale, draftScale);
         }
 
         int count = Merge(target, draft, candidates.Length);
@@ -119,14 +135,15 @@ public sealed class NodeVerifier
 
         return new Layout(
             _p.AsSpan(0, count), draft is null ? ReadOnlySpan<double>.Empty : _q.AsSpan(0, count),
-            _positions.AsSpan(0, candidates.Length), Grow(ref _scratch, count), _tokens.AsSpan(0, count));
+            _positions.AsSpan(0, candidates.Length), Grow(ref _scratch, count), _tokens.AsSpan(0, count), 1.0, 1.0);
     }
 
     // Merges the two ascending supports into _tokens/_p/_q (room for `extra` more entries); returns the union's size.
     private int Merge(TokenDistribution target, TokenDistribution? draft, int extra)
     {
         ReadOnlySpan<int> a = target.Support, b = draft is null ? ReadOnlySpan<int>.Empty : draft.Support;
-        ReadOnlySpan<double> pa = target.Probabilities, qb = draft is null ? ReadOnlySpan<double>.Empty : draft.Probabilities;
+        ReadOnlySpan<double> pa = target.Weights, qb = draft is null ? ReadOnlySpan<double>.Empty : draft.Weights;
+        double sa = target.Scale, sb = draft?.Scale ?? 1.0;
         int capacity = a.Length + b.Length + extra;
         if (_tokens.Length < capacity)
         {
@@ -142,12 +159,24 @@ public sealed class NodeVerifier
             int x = i < a.Length ? a[i] : int.MaxValue;
             int y = j < b.Length ? b[j] : int.MaxValue;
             _tokens[n] = Math.Min(x, y);
-            _p[n] = x <= y ? pa[i++] : 0;
-            _q[n] = y <= x ? qb[j++] : 0;
+            _p[n] = x <= y ? pa[i++] * sa : 0;
+            _q[n] = y <= x ? qb[j++] * sb : 0;
             n++;
         }
 
         return n;
+    }
+
+    private static ReadOnlySpan<double> Normalised(ReadOnlySpan<double> weights, double scale, ref double[] buffer)
+    {
+        if (scale == 1.0 || weights.IsEmpty)
+        {
+            return weights;
+        }
+
+        var normalised = Grow(ref buffer, weights.Length);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(weights, scale, normalised);
+        return normalised;
     }
 
     private static ReadOnlySpan<double> Scatter(TokenDistribution distribution, ref double[] buffer)
@@ -175,7 +204,9 @@ public sealed class NodeVerifier
         }
     }
 
-    private readonly ref struct Layout(ReadOnlySpan<double> target, ReadOnlySpan<double> draft, ReadOnlySpan<int> candidates, Span<double> scratch, ReadOnlySpan<int> tokens)
+    private readonly ref struct Layout(
+        ReadOnlySpan<double> target, ReadOnlySpan<double> draft, ReadOnlySpan<int> candidates, Span<double> scratch, ReadOnlySpan<int> tokens,
+        double targetScale, double draftScale)
     {
         public ReadOnlySpan<double> Target { get; } = target;
 
@@ -187,5 +218,9 @@ public sealed class NodeVerifier
 
         /// <summary>Token id of each position; empty when positions are token ids.</summary>
         public ReadOnlySpan<int> Tokens { get; } = tokens;
+
+        public double TargetScale { get; } = targetScale;
+
+        public double DraftScale { get; } = draftScale;
     }
 }

@@ -38,10 +38,7 @@ public sealed class RecursiveRejectionVerifier : ISpeculativeVerifier
     /// <param name="token">The candidate.</param>
     /// <returns>The acceptance probability.</returns>
     public static double AcceptanceProbability(ReadOnlySpan<double> residual, ReadOnlySpan<double> q, int token)
-    {
-        double qx = q[token];
-        return qx <= 0 ? 0 : Math.Min(1.0, residual[token] / qx);
-    }
+        => Accept(residual[token], q[token]);
 
     /// <summary>Replaces p' by <c>norm(max(0, p' - scale * q))</c> in place; keeps p' when that has no mass.</summary>
     /// <param name="residual">p', normalised; updated in place.</param>
@@ -118,13 +115,15 @@ public sealed class RecursiveRejectionVerifier : ISpeculativeVerifier
             return settled;
         }
 
-        // p' = p until the first rejection: the copy is made only then.
+        // p' = p until the first rejection (the copy is made only then); p'(x) = current[x] * scale, q(x) = Draft[x] * sq
+        // (lazily normalised inputs); an update leaves p' normalised (scale 1).
         ReadOnlySpan<double> current = node.Target;
         Span<double> residual = node.Scratch[..node.Target.Length];
+        double scale = node.TargetScale, sq = node.DraftScale;
         for (int i = 0; i < node.Candidates.Length; i++)
         {
             int x = node.Candidates[i];
-            if (random.NextBernoulli(AcceptanceProbability(current, node.Draft, x)))
+            if (random.NextBernoulli(Accept(current[x] * scale, node.Draft[x] * sq)))
             {
                 return new VerificationResult(x, i);
             }
@@ -135,11 +134,18 @@ public sealed class RecursiveRejectionVerifier : ISpeculativeVerifier
                 current = residual;
             }
 
-            Update(residual, node.Draft, 1.0);
+            // max(0, p' - q) normalised = max(0, current - (sq / scale) Draft) normalised.
+            if (Update(residual, node.Draft, sq / scale))
+            {
+                scale = 1.0;
+            }
         }
 
         return VerificationResult.Recovered(random.NextCategorical(current));
     }
 
     private const int Block = Distribution.Block;
+
+    // The rule: min(1, p'(x) / q(x)); q(x) = 0 rejects.
+    private static double Accept(double px, double qx) => qx <= 0 ? 0 : Math.Min(1.0, px / qx);
 }

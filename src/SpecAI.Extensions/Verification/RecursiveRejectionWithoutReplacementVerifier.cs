@@ -43,10 +43,13 @@ public sealed class RecursiveRejectionWithoutReplacementVerifier : ISpeculativeV
     /// <param name="token">The candidate (not among the removed ones).</param>
     /// <returns>The acceptance probability; 0 when q'(x) = 0.</returns>
     public static double AcceptanceProbability(ReadOnlySpan<double> residual, ReadOnlySpan<double> q, double removedMass, int token)
+        => Accept(residual[token], q[token], removedMass);
+
+    // The rule: min(1, p'(x) / q'(x)) with q'(x) = q(x) / (1 - removed); q'(x) = 0 or nothing left rejects.
+    private static double Accept(double px, double qx, double removedMass)
     {
         double left = 1.0 - removedMass;
-        double qx = q[token];
-        return qx <= 0 || left <= 0 ? 0 : Math.Min(1.0, residual[token] * left / qx);
+        return qx <= 0 || left <= 0 ? 0 : Math.Min(1.0, px * left / qx);
     }
 
     /// <summary>
@@ -100,16 +103,18 @@ public sealed class RecursiveRejectionWithoutReplacementVerifier : ISpeculativeV
             return settled;
         }
 
-        // p' = p until the first update: the copy is made only then.
+        // p' = p until the first update (the copy is made only then); p'(x) = current[x] * scale, q(x) = Draft[x] * sq
+        // (lazily normalised inputs); an update leaves p' normalised (scale 1).
         ReadOnlySpan<double> q = node.Draft;
         ReadOnlySpan<double> current = node.Target;
         Span<double> residual = node.Scratch[..node.Target.Length];
+        double scale = node.TargetScale, sq = node.DraftScale;
         double removed = 0;
         for (int i = 0; i < node.Candidates.Length; i++)
         {
             int x = node.Candidates[i];
             bool repeated = node.Candidates[..i].IndexOf(x) >= 0;
-            if (!repeated && random.NextBernoulli(AcceptanceProbability(current, q, removed, x)))
+            if (!repeated && random.NextBernoulli(Accept(current[x] * scale, q[x] * sq, removed)))
             {
                 return new VerificationResult(x, i);
             }
@@ -125,8 +130,13 @@ public sealed class RecursiveRejectionWithoutReplacementVerifier : ISpeculativeV
                 current = residual;
             }
 
-            RecursiveRejectionVerifier.Update(residual, q, 1.0 / (1.0 - removed));
-            removed += q[x];
+            // max(0, p' - q / (1 - removed)) normalised, in the units of current.
+            if (RecursiveRejectionVerifier.Update(residual, q, sq / (1.0 - removed) / scale))
+            {
+                scale = 1.0;
+            }
+
+            removed += q[x] * sq;
         }
 
         return VerificationResult.Recovered(random.NextCategorical(current));

@@ -33,10 +33,7 @@ public sealed class StandardVerifier : ISpeculativeVerifier
     /// <param name="token">The draft token.</param>
     /// <returns>The acceptance probability.</returns>
     public static double AcceptanceProbability(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int token)
-    {
-        double qx = q.IsEmpty ? 1.0 : q[token];
-        return qx <= 0 ? 0 : Math.Min(1.0, p[token] / qx);
-    }
+        => Accept(p[token], q.IsEmpty ? 1.0 : q[token]);
 
     /// <summary>Writes the residual <c>max(0, p - q)</c> (unnormalised) and returns its mass.</summary>
     /// <param name="p">Target distribution.</param>
@@ -71,14 +68,32 @@ public sealed class StandardVerifier : ISpeculativeVerifier
             throw new ArgumentException($"The standard verifier takes one draft per position; got {node.Candidates.Length}. Use a multi-draft verifier.", nameof(node));
         }
 
+        // Lazily normalised distributions: p(x) = Target[x] * sp, q(x) = Draft[x] * sq.
+        double sp = node.TargetScale, sq = node.DraftScale;
         int x = node.Candidates[0];
-        if (random.NextBernoulli(AcceptanceProbability(node.Target, node.Draft, x)))
+        double qx = node.Draft.IsEmpty ? 1.0 : node.Draft[x] * sq;
+        if (random.NextBernoulli(Accept(node.Target[x] * sp, qx)))
         {
             return new VerificationResult(x, 0);
         }
 
-        double mass = Residual(node.Target, node.Draft, x, node.Scratch);
-        ReadOnlySpan<double> residual = mass > 0 ? node.Scratch[..node.Target.Length] : node.Target;
-        return VerificationResult.Recovered(random.NextCategorical(residual));
+        // The residual divided by sp, max(0, Target - (sq / sp) Draft): the same law, drawn from its weights.
+        Span<double> residual = node.Scratch[..node.Target.Length];
+        double mass;
+        if (node.Draft.IsEmpty)
+        {
+            node.Target.CopyTo(residual);
+            residual[x] = 0;
+            mass = Distribution.Mass(residual);
+        }
+        else
+        {
+            mass = Distribution.PositivePart(node.Target, node.Draft, sq / sp, residual);
+        }
+
+        return VerificationResult.Recovered(random.NextCategorical(mass > 0 ? residual : node.Target));
     }
+
+    // The rule: min(1, p(x) / q(x)); q(x) = 0 rejects (x could not have been drafted).
+    private static double Accept(double px, double qx) => qx <= 0 ? 0 : Math.Min(1.0, px / qx);
 }

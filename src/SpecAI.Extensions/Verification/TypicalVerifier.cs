@@ -44,7 +44,7 @@ public sealed class TypicalVerifier : ISpeculativeVerifier
     /// <summary>The acceptance threshold <c>min(epsilon, delta * exp(-H(p)))</c>.</summary>
     /// <param name="p">Target distribution.</param>
     /// <returns>The threshold.</returns>
-    public double Threshold(ReadOnlySpan<double> p) => Math.Min(Epsilon, Delta * Math.Exp(-Distribution.Entropy(p)));
+    public double Threshold(ReadOnlySpan<double> p) => Threshold(p, 1.0);
 
     /// <inheritdoc />
     public VerificationResult Verify(in VerificationNode node, IRandomSource random)
@@ -52,10 +52,12 @@ public sealed class TypicalVerifier : ISpeculativeVerifier
         ArgumentNullException.ThrowIfNull(random);
         if (!node.Candidates.IsEmpty)
         {
-            double threshold = Threshold(node.Target);
+            // p(x) = Target[x] * scale (lazily normalised).
+            double scale = node.TargetScale;
+            double threshold = Threshold(node.Target, scale);
             for (int i = 0; i < node.Candidates.Length; i++)
             {
-                if (node.Target[node.Candidates[i]] > threshold)
+                if (node.Target[node.Candidates[i]] * scale > threshold)
                 {
                     return new VerificationResult(node.Candidates[i], i);
                 }
@@ -64,4 +66,7 @@ public sealed class TypicalVerifier : ISpeculativeVerifier
 
         return VerificationResult.Recovered(random.NextCategorical(node.Target));
     }
+
+    // min(epsilon, delta exp(-H(p))) for p = weights * scale.
+    private double Threshold(ReadOnlySpan<double> weights, double scale) => Math.Min(Epsilon, Delta * Math.Exp(-Distribution.Entropy(weights, scale)));
 }

@@ -4,8 +4,8 @@ namespace SpecAI.Extensions.Verification;
 public readonly ref struct VerificationNode
 {
     /// <summary>Creates a node.</summary>
-    /// <param name="target">Target distribution p at the node (after the sampling transforms).</param>
-    /// <param name="draft">Draft distribution q the candidates were drawn from (after the same transforms).</param>
+    /// <param name="target">Target distribution p at the node (after the sampling transforms); weights when <see cref="TargetScale"/> is set.</param>
+    /// <param name="draft">Draft distribution q the candidates were drawn from (after the same transforms); weights when <see cref="DraftScale"/> is set.</param>
     /// <param name="candidates">One token per draft alive at this node, in drafting order; may be empty.</param>
     /// <param name="scratch">Caller-owned buffer of the vocabulary's size for residuals.</param>
     public VerificationNode(ReadOnlySpan<double> target, ReadOnlySpan<double> draft, ReadOnlySpan<int> candidates, Span<double> scratch)
@@ -15,6 +15,8 @@ public readonly ref struct VerificationNode
         Candidates = candidates;
         Scratch = scratch;
         JudgeScores = default;
+        TargetScale = 1.0;
+        DraftScale = 1.0;
     }
 
     /// <summary>Target distribution p at the node.</summary>
@@ -31,4 +33,13 @@ public readonly ref struct VerificationNode
 
     /// <summary>Per-candidate judge scores in [0, 1] (judge decoding only); empty otherwise.</summary>
     public ReadOnlySpan<double> JudgeScores { get; init; }
+
+    /// <summary>
+    /// Factor that turns <see cref="Target"/> into probabilities: p(x) = Target[x] x TargetScale (1 by default; the
+    /// reciprocal of the weights' sum when the target is lazily normalised, see <see cref="Sampling.TokenDistribution"/>).
+    /// </summary>
+    public double TargetScale { get; init; }
+
+    /// <summary>Factor that turns <see cref="Draft"/> into probabilities: q(x) = Draft[x] x DraftScale (1 by default).</summary>
+    public double DraftScale { get; init; }
 }

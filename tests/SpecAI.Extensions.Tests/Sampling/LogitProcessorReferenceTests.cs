@@ -54,7 +54,7 @@ public class LogitProcessorReferenceTests
             if (distribution.IsSparse)
             {
                 Assert.True(distribution.Support.ToArray().SequenceEqual(distribution.Support.ToArray().Order().Distinct()));
-                Assert.All(distribution.Probabilities.ToArray(), p => Assert.True(p > 0));
+                Assert.All(distribution.Weights.ToArray(), p => Assert.True(p > 0));
             }
         }
     }

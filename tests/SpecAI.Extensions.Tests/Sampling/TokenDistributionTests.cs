@@ -70,4 +70,20 @@ public class TokenDistributionTests
         Assert.Throws<ArgumentException>("destination", () => d.CopyTo(new double[3]));
         Assert.Throws<ArgumentException>("other", () => d.CopyFrom(new TokenDistribution(5)));
     }
+
+    [Fact]
+    public void Process_Dense_IsLazilyNormalised_ProbabilitiesAreWeightsTimesScale()
+    {
+        var logits = Enumerable.Range(0, 3000).Select(i => (float)Math.Sin(i)).ToArray();
+        var d = new TokenDistribution(3000);
+        new LogitProcessor(new SamplingOptions()).Process(logits, [], 0, d);
+        Assert.False(d.IsSparse);
+        Assert.NotEqual(1.0, d.Scale);
+        Assert.Equal(1.0, d.Weights.ToArray().Sum() * d.Scale, 12);
+        Assert.Equal(d.Weights[17] * d.Scale, d.Probability(17));
+        var dense = new double[3000];
+        d.CopyTo(dense);
+        Assert.Equal(1.0, dense.Sum(), 12);
+        Assert.Equal(d.Probability(2999), dense[2999]);
+    }
 }

@@ -86,6 +86,60 @@ public class NodeVerifierTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(LosslessKinds))]
+    public void ExactEnumeration_LazilyNormalisedWeights_OutputLawEqualsTarget(VerifierKind kind)
+    {
+        // p = Target * TargetScale and q = Draft * DraftScale with scales far from 1: every rule must apply them.
+        var verifier = VerifierFactory.Create(kind, new SamplingOptions());
+        var rng = new Random(77 + (int)kind);
+        for (int trial = 0; trial < 24; trial++)
+        {
+            int size = 2 + trial % 5;
+            int k = kind == VerifierKind.Standard ? 1 : 1 + trial % 3;
+            double[] p = Distributions.Random(rng, size, sparse: trial % 2 == 0);
+            double[] q = Distributions.Random(rng, size, sparse: trial % 3 == 0);
+            double sp = 0.25 + trial, sq = 3.0 / (1 + trial % 4);
+            double[] target = p.Select(x => x / sp).ToArray(), draft = q.Select(x => x / sq).ToArray();
+            var law = new double[size];
+            foreach (var (token, probability) in EnumeratingRandomSource.Enumerate(random =>
+                     {
+                         var candidates = new int[k];
+                         int drawn = CandidateSampler.Sample(verifier.Scheme, draft, k, random, candidates, new double[size]);
+                         bool deterministic = verifier.Scheme == DraftScheme.TopK;
+                         var node = new VerificationNode(target, deterministic ? ReadOnlySpan<double>.Empty : draft, candidates.AsSpan(0, drawn), new double[size])
+                         {
+                             TargetScale = sp,
+                             DraftScale = sq,
+                         };
+                         return verifier.Verify(node, random).Token;
+                     }))
+            {
+                law[token] += probability;
+            }
+
+            Distributions.AssertEqual(p, law, 1e-12, $"{kind}, trial {trial}, V={size}, k={k}, scales {sp}, {sq}");
+        }
+    }
+
+    [Fact]
+    public void Typical_LazilyNormalisedTarget_DecidesAsOnProbabilities()
+    {
+        var rng = new Random(3);
+        var typical = new TypicalVerifier();
+        for (int trial = 0; trial < 50; trial++)
+        {
+            double[] p = Distributions.Random(rng, 6, sparse: false);
+            double scale = 0.1 + trial;
+            int candidate = trial % 6;
+            double[] weights = p.Select(x => x / scale).ToArray();
+            var plain = typical.Verify(new VerificationNode(p, p, [candidate], new double[6]), new SeededRandomSource(trial));
+            var lazy = typical.Verify(new VerificationNode(weights, weights, [candidate], new double[6]) { TargetScale = scale, DraftScale = scale }, new SeededRandomSource(trial));
+            Assert.Equal(plain.IsAccepted, lazy.IsAccepted);
+            Assert.Equal(plain.Token, lazy.Token);
+        }
+    }
+
     [Fact]
     public void GreedyVerifier_OneHotTarget_CommitsItsToken()
     {
