@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using SpecAI.Extensions.Sampling;
 
 namespace SpecAI.Extensions.Verification;
 
@@ -13,6 +14,10 @@ public static class Distribution
     /// <returns>The residual mass.</returns>
     /// <exception cref="ArgumentException">Lengths differ.</exception>
     public static double PositivePart(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double scale, Span<double> destination)
+        => PositivePart(p, q, scale, destination, Span<double>.Empty);
+
+    /// <summary>As <see cref="PositivePart(ReadOnlySpan{double}, ReadOnlySpan{double}, double, Span{double})"/>, also writing each block's mass (see <see cref="SampleByBlocks"/>) when <paramref name="blockSums"/> is not empty.</summary>
+    internal static double PositivePart(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double scale, Span<double> destination, Span<double> blockSums)
     {
         if (q.Length != p.Length || destination.Length < p.Length)
         {
@@ -22,17 +27,41 @@ public static class Distribution
         // destination = q * (-scale) + p, clamped at 0 (the same rounding as p - scale * q), block by block so that
         // each block is written once and summed while in L1.
         double mass = 0;
-        for (int start = 0; start < p.Length; start += Block)
+        for (int start = 0, b = 0; start < p.Length; start += Block, b++)
         {
             int n = Math.Min(Block, p.Length - start);
             var r = destination.Slice(start, n);
             TensorPrimitives.MultiplyAdd(q.Slice(start, n), -scale, p.Slice(start, n), r);
             TensorPrimitives.Max(r, 0.0, r);
-            mass += TensorPrimitives.Sum<double>(r);
+            double sum = TensorPrimitives.Sum<double>(r);
+            mass += sum;
+            if (!blockSums.IsEmpty)
+            {
+                blockSums[b] = sum;
+            }
         }
 
         return mass;
     }
+
+    /// <summary>
+    /// Draws index i with probability <c>weights[i] / sum(weights)</c> in two categorical draws, a block of
+    /// <see cref="Block"/> entries by its sum and then an index inside it (<c>P = (S_b / S) (w_i / S_b)</c>), so that a
+    /// residual whose block sums were taken while writing it is not read again in full.
+    /// </summary>
+    /// <param name="weights">Non-negative weights.</param>
+    /// <param name="blockSums">The sum of each block of <see cref="Block"/> weights (positive total).</param>
+    /// <param name="random">The random source.</param>
+    /// <returns>The drawn index; never one of zero weight.</returns>
+    internal static int SampleByBlocks(ReadOnlySpan<double> weights, ReadOnlySpan<double> blockSums, IRandomSource random)
+    {
+        int b = random.NextCategorical(blockSums);
+        int start = b * Block;
+        return start + random.NextCategorical(weights.Slice(start, Math.Min(Block, weights.Length - start)));
+    }
+
+    /// <summary>Number of blocks of <see cref="Block"/> entries covering <paramref name="length"/>.</summary>
+    internal static int BlockCount(int length) => (length + Block - 1) / Block;
 
     /// <summary>Index of the most likely token (ties: lowest id).</summary>
     /// <param name="p">Probabilities.</param>

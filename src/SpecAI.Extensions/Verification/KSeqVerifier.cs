@@ -165,11 +165,11 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
     /// <param name="destination">Receives the residual.</param>
     /// <returns>The residual mass.</returns>
     public static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, Span<double> destination)
-        => Residual(p, q, rho, draftCount, double.NaN, 1.0, 1.0, destination);
+        => Residual(p, q, rho, draftCount, double.NaN, 1.0, 1.0, destination, Span<double>.Empty);
 
     // The residual divided by sp for p = Target * sp, q = Draft * sq (ratio = sp / sq), given beta(rho) when the solve
     // has already summed it (NaN otherwise): p - min(q, p ratio / rho) * (1 - (1 - beta)^k) / (beta ratio).
-    private static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, double beta, double ratio, double sq, Span<double> destination)
+    private static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, double beta, double ratio, double sq, Span<double> destination, Span<double> blockSums)
     {
         if (double.IsNaN(beta))
         {
@@ -183,7 +183,7 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
         // r = p - min(q, p * ratio / rho) * scale, clamped at 0 (the same operations, element by element, as the
         // sums of beta), block by block so that each block is written once and summed while in L1.
         double mass = 0, inverse = ratio / rho;
-        for (int start = 0; start < p.Length; start += Block)
+        for (int start = 0, b = 0; start < p.Length; start += Block, b++)
         {
             int n = Math.Min(Block, p.Length - start);
             var pb = p.Slice(start, n);
@@ -192,7 +192,12 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
             TensorPrimitives.Min(r, q.Slice(start, n), r);
             TensorPrimitives.MultiplyAdd(r, -scale, pb, r);
             TensorPrimitives.Max(r, 0.0, r);
-            mass += TensorPrimitives.Sum<double>(r);
+            double sum = TensorPrimitives.Sum<double>(r);
+            mass += sum;
+            if (!blockSums.IsEmpty)
+            {
+                blockSums[b] = sum;
+            }
         }
 
         return mass;
@@ -229,9 +234,12 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
             }
         }
 
-        double mass = Residual(p, q, rho, k, beta, sp / sq, sq, node.Scratch);
-        ReadOnlySpan<double> residual = mass > 0 ? node.Scratch[..p.Length] : p;
-        return VerificationResult.Recovered(random.NextCategorical(residual));
+        // The residual's block sums come out of the pass that writes it: the draw then reads one block of it.
+        int blocks = Distribution.BlockCount(p.Length);
+        Span<double> blockSums = blocks <= 2048 ? stackalloc double[blocks] : new double[blocks];
+        var residual = node.Scratch[..p.Length];
+        double mass = Residual(p, q, rho, k, beta, sp / sq, sq, residual, blockSums);
+        return VerificationResult.Recovered(mass > 0 ? Distribution.SampleByBlocks(residual, blockSums, random) : random.NextCategorical(p));
     }
 
     // Relative step of the slope-measuring pair; the bracket stops at twice this width, so rho is within 2e-10

@@ -79,19 +79,18 @@ public sealed class StandardVerifier : ISpeculativeVerifier
 
         // The residual divided by sp, max(0, Target - (sq / sp) Draft): the same law, drawn from its weights.
         Span<double> residual = node.Scratch[..node.Target.Length];
-        double mass;
         if (node.Draft.IsEmpty)
         {
             node.Target.CopyTo(residual);
             residual[x] = 0;
-            mass = Distribution.Mass(residual);
-        }
-        else
-        {
-            mass = Distribution.PositivePart(node.Target, node.Draft, sq / sp, residual);
+            return VerificationResult.Recovered(random.NextCategorical(Distribution.Mass(residual) > 0 ? residual : node.Target));
         }
 
-        return VerificationResult.Recovered(random.NextCategorical(mass > 0 ? residual : node.Target));
+        // Its block sums come out of the pass that writes it, so the draw reads one block, not the residual again.
+        int blocks = Distribution.BlockCount(residual.Length);
+        Span<double> blockSums = blocks <= 2048 ? stackalloc double[blocks] : new double[blocks];
+        double mass = Distribution.PositivePart(node.Target, node.Draft, sq / sp, residual, blockSums);
+        return VerificationResult.Recovered(mass > 0 ? Distribution.SampleByBlocks(residual, blockSums, random) : random.NextCategorical(node.Target));
     }
 
     // The rule: min(1, p(x) / q(x)); q(x) = 0 rejects (x could not have been drafted).

@@ -122,6 +122,50 @@ public class NodeVerifierTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(LosslessKinds))]
+    public void ExactEnumeration_FewTokensAcrossManyBlocks_OutputLawEqualsTarget(VerifierKind kind)
+    {
+        // A 3,000-token vocabulary whose mass sits on tokens in different blocks of the vectorised loops, so the
+        // residuals' block sums and the two-stage draws (block, then token) are exercised; dense arrays, scaled.
+        var verifier = VerifierFactory.Create(kind, new SamplingOptions());
+        int[] tokens = [3, 511, 512, 1100, 1536, 2999];
+        var rng = new Random(5 + (int)kind);
+        for (int trial = 0; trial < 6; trial++)
+        {
+            int k = kind == VerifierKind.Standard ? 1 : 1 + trial % 3;
+            var p = new double[3000];
+            var q = new double[3000];
+            foreach (int t in tokens)
+            {
+                p[t] = rng.NextDouble() < 0.2 ? 0 : rng.NextDouble() + 0.01;
+                q[t] = rng.NextDouble() < 0.2 ? 0 : rng.NextDouble() + 0.01;
+            }
+
+            p[tokens[trial]] += 0.5;
+            q[tokens[(trial + 1) % tokens.Length]] += 0.5;
+            double sp = 1 / p.Sum(), sq = 1 / q.Sum();
+            var law = new double[3000];
+            foreach (var (token, probability) in EnumeratingRandomSource.Enumerate(random =>
+                     {
+                         var candidates = new int[k];
+                         int drawn = CandidateSampler.Sample(verifier.Scheme, q, k, random, candidates, new double[3000]);
+                         bool deterministic = verifier.Scheme == DraftScheme.TopK;
+                         var node = new VerificationNode(p, deterministic ? ReadOnlySpan<double>.Empty : q, candidates.AsSpan(0, drawn), new double[3000])
+                         {
+                             TargetScale = sp,
+                             DraftScale = sq,
+                         };
+                         return verifier.Verify(node, random).Token;
+                     }))
+            {
+                law[token] += probability;
+            }
+
+            Distributions.AssertEqual(p.Select(x => x * sp).ToArray(), law, 1e-12, $"{kind}, trial {trial}, k={k}");
+        }
+    }
+
     [Fact]
     public void Typical_LazilyNormalisedTarget_DecidesAsOnProbabilities()
     {
