@@ -190,9 +190,13 @@ public sealed class GenerationScheduler : IDisposable
         var scheduled = new ScheduledRequest(request, consumer, Wake);
         Submit(scheduled);
         using var registration = cancellationToken.Register(static s => ((ScheduledRequest)s!).Cancel(), scheduled);
+
+        // Always a cancellable token: with none, the channel parks its waiter in a reusable singleton that keeps
+        // this enumerator reachable after it was dropped, and the abandoned request would never be noticed.
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            while (await scheduled.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (await scheduled.Reader.WaitToReadAsync(waiting.Token).ConfigureAwait(false))
             {
                 while (scheduled.Reader.TryRead(out int token))
                 {

@@ -40,8 +40,8 @@ public sealed class SpeculativeEngine
 
     /// <summary>
     /// The adaptive drafting policy, shared by the generations of this engine (costs and acceptance are
-    /// properties of the models and the hardware); used when <see cref="GenerationSettings.Adaptive"/> is set,
-    /// and for every request while several are decoded together.
+    /// properties of the models and the hardware); used when <see cref="GenerationSettings.Adaptive"/> is set: per
+    /// request when one runs alone, for the whole batch when several are decoded together.
     /// </summary>
     public AdaptiveDraftPolicy AdaptivePolicy { get; } = new();
 

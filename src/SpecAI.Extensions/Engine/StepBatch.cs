@@ -77,13 +77,17 @@ internal sealed class StepBatch
         return budget;
     }
 
-    /// <summary>Draft length and count per decoding request: its own settings alone, or one plan for the whole batch under load.</summary>
+    /// <summary>
+    /// Draft length and count per decoding request: its own settings, or for adaptive requests the policy's
+    /// choice — per request when it runs alone, one plan maximising the whole batch's tokens/s under load.
+    /// </summary>
     private void Plan(int budget)
     {
         int speculating = 0, maxLength = 0, maxCount = 1, otherRows = 0;
         foreach (var request in _decoding)
         {
-            if (request.HasDrafter && request.Settings.DraftLength > 0)
+            // Only adaptive requests follow the load; the others draft as configured, so a seed fixes their answer.
+            if (request.HasDrafter && request.Settings.DraftLength > 0 && request.Settings.Adaptive)
             {
                 speculating++;
                 maxLength = Math.Max(maxLength, request.Settings.DraftLength);
@@ -91,7 +95,7 @@ internal sealed class StepBatch
             }
             else
             {
-                otherRows++;
+                otherRows += 1 + (request.HasDrafter ? request.MaxBranchCount * request.Settings.DraftLength : 0);
             }
         }
 
@@ -112,8 +116,8 @@ internal sealed class StepBatch
             bool adaptive = false;
             if (request.HasDrafter)
             {
-                adaptive = settings.Adaptive || shared is not null;
-                plan = shared is { } s
+                adaptive = settings.Adaptive;
+                plan = shared is { } s && adaptive
                     ? new DraftPlan(Math.Min(s.Length, settings.DraftLength), Math.Min(s.Count, request.MaxBranchCount), s.IsProbe)
                     : settings.Adaptive ? _policy.Choose(settings.DraftLength, request.MaxBranchCount) : new DraftPlan(settings.DraftLength, request.MaxBranchCount, IsProbe: false);
             }
