@@ -1,4 +1,5 @@
 using SpecAI.Extensions.Engine;
+using SpecAI.Extensions.Vocabulary;
 
 namespace SpecAI.Extensions.Drafting;
 
@@ -22,6 +23,18 @@ internal sealed class DraftJob
 
     /// <summary>Most tokens per branch (0 with <see cref="PrefillTo"/> set: only catch up).</summary>
     public int Length { get; }
+
+    /// <summary>The request's draft-token list when the draft's vocabulary differs from the target's; null when they are identical.</summary>
+    public DraftTokenBridge? Bridge { get; init; }
+
+    /// <summary>Most tokens the request may hold in the draft's KV cache (its share of the context).</summary>
+    public int ContextLimit { get; init; } = int.MaxValue;
+
+    /// <summary>The committed tokens as the draft's tokens this step (the committed tokens themselves when the vocabularies are identical).</summary>
+    public IReadOnlyList<int> History { get; set; } = [];
+
+    /// <summary>Whether the job drafts this step (rather than only catching up).</summary>
+    public bool Drafts { get; set; }
 
     /// <summary>When above 0, the job only decodes the committed tokens up to this count (a prompt chunk) and drafts nothing.</summary>
     public int PrefillTo { get; init; }

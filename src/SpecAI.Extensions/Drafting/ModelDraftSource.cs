@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SpecAI.Extensions.Engine;
 using SpecAI.Extensions.Sampling;
+using SpecAI.Extensions.Vocabulary;
 
 namespace SpecAI.Extensions.Drafting;
 
@@ -18,10 +19,15 @@ namespace SpecAI.Extensions.Drafting;
 /// for any deterministic choice of drafts. When the tree already holds a single-branch prefix (drafted by
 /// an earlier source, see <see cref="CombinedDraftSource"/>), the model decodes that prefix with the
 /// catch-up rows and drafts the rest of the length below it.
+/// <para>With a <see cref="VocabularyBridge"/> the draft may have its own vocabulary: padded and intersecting
+/// vocabularies draft in the target's token space (the draft's logits projected onto target ids, then the
+/// request's own transforms), text drafting writes text that becomes a deterministic target draft; either way the
+/// draft's KV cache holds its own tokens for the committed ones (see <see cref="VocabularyBridge"/>).</para>
 /// </remarks>
 public sealed class ModelDraftSource : IDraftSource
 {
     private readonly ModelMemory _memory;
+    private readonly VocabularyDrafting? _mapped;
     private readonly DecodeBatch _batch = new();
     private readonly List<(DraftJob Job, int Node)> _rows = new();
     private readonly List<int> _sequences = new();
@@ -29,18 +35,35 @@ public sealed class ModelDraftSource : IDraftSource
     private int[] _candidates = new int[16];
     private double[] _scratch = Array.Empty<double>();
     private SequenceSlot? _singleSlot;
+    private DraftTokenBridge? _singleBridge;
+    private List<int>? _singleCommitted;
     private int _depth;
 
     /// <summary>Creates a draft source over a draft-model session.</summary>
-    /// <param name="session">The draft model; must share the target's vocabulary.</param>
-    public ModelDraftSource(IModelSession session)
+    /// <param name="session">The draft model.</param>
+    /// <param name="vocabulary">How its vocabulary relates to the target's; null when it is the target's.</param>
+    /// <exception cref="ArgumentException">The bridge describes a vocabulary of another size than the session's.</exception>
+    public ModelDraftSource(IModelSession session, VocabularyBridge? vocabulary = null)
     {
         ArgumentNullException.ThrowIfNull(session);
+        if (vocabulary is not null && vocabulary.Draft.Count != session.VocabularySize)
+        {
+            throw new ArgumentException($"The vocabulary bridge describes a draft of {vocabulary.Draft.Count} tokens, but '{session.ModelName}' has {session.VocabularySize}.", nameof(vocabulary));
+        }
+
         _memory = new ModelMemory(session);
+        Vocabulary = vocabulary;
+        _mapped = vocabulary is { IsMapped: true } ? new VocabularyDrafting(vocabulary) : null;
     }
 
     /// <summary>The draft model's session.</summary>
     public IModelSession Session => _memory.Session;
+
+    /// <summary>How the draft's vocabulary relates to the target's; null when none was given (identical).</summary>
+    public VocabularyBridge? Vocabulary { get; }
+
+    /// <summary>Whether the draft writes text that is re-tokenised for the target (one deterministic branch per step).</summary>
+    internal bool DraftsText => _mapped?.DraftsText == true;
 
     /// <summary>The draft model's sequences (one slot per request).</summary>
     internal ModelMemory Memory => _memory;
@@ -52,8 +75,12 @@ public sealed class ModelDraftSource : IDraftSource
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tree);
-        _singleSlot ??= _memory.Acquire(request.Committed, request.Committed.Count - 1);
-        _single[0] = new DraftJob(request, tree, _singleSlot, Math.Min(draftLength, (Session.ContextSize - request.Committed.Count) / tree.BranchCount));
+        // Another conversation gets its own draft-token list (its KV cache keeps whatever prefix still agrees).
+        (_singleCommitted, _singleBridge) = ReferenceEquals(_singleCommitted, request.Committed) ? (_singleCommitted, _singleBridge) : (request.Committed, CreateBridge());
+
+        var history = (IReadOnlyList<int>?)_singleBridge?.Sync(request.Committed, request.Committed.Count) ?? request.Committed;
+        _singleSlot ??= _memory.Acquire(history, history.Count - 1);
+        _single[0] = new DraftJob(request, tree, _singleSlot, Math.Min(draftLength, (Session.ContextSize - history.Count) / tree.BranchCount)) { Bridge = _singleBridge, ContextLimit = Session.ContextSize };
         DraftAll(_single);
     }
 
@@ -70,10 +97,13 @@ public sealed class ModelDraftSource : IDraftSource
     /// <inheritdoc />
     public void Reset() => _memory.Reset();
 
+    /// <summary>A request's draft-token list when the vocabularies differ; null when they are identical.</summary>
+    internal DraftTokenBridge? CreateBridge() => _mapped is null ? null : Vocabulary!.CreateTokenBridge();
+
     /// <summary>Drafts the trees of several requests together (and catches prefill-only jobs up).</summary>
     internal void DraftAll(IReadOnlyList<DraftJob> jobs)
     {
-        int vocabulary = Session.VocabularySize;
+        int vocabulary = Math.Max(Session.VocabularySize, Vocabulary?.Target.Count ?? 0);
         if (_scratch.Length < vocabulary)
         {
             _scratch = new double[vocabulary];
@@ -85,46 +115,17 @@ public sealed class ModelDraftSource : IDraftSource
         int maxLength = 0;
         foreach (var job in jobs)
         {
-            var committed = job.Request.Committed;
-            int n = committed.Count;
-            job.Prefix = job.Tree.BranchCount > 0 ? job.Tree.PathOf(0).Count : 0;
-            job.DecodedDepth = 0;
-            if (job.Prefix > 0 && job.Tree.BranchCount > 1)
+            if (CatchUp(job))
             {
-                throw new InvalidOperationException("A draft model can continue a drafted prefix only on a single-branch tree.");
+                maxLength = Math.Max(maxLength, job.Length);
             }
-
-            bool drafts = job.PrefillTo == 0 && job.Length > job.Prefix;
-            job.Ranked = drafts && job.Request.Processor.Options.IsGreedy && job.Request.Scheme is DraftScheme.TopK or DraftScheme.GreedyDraft;
-            int until = drafts ? n : Math.Min(job.PrefillTo, n - 1);
-            _memory.Truncate(job.Slot, job.Slot.CommonPrefix(committed, drafts ? n - 1 : until));
-            for (int i = job.Slot.Cached.Count; i < until; i++)
-            {
-                bool tip = drafts && job.Prefix == 0 && i == n - 1;
-                AddRow(job, committed[i], i, job.Slot.Sequence, tip ? 0 : -1);
-                job.Slot.Cached.Add(committed[i]);
-            }
-
-            if (!drafts)
-            {
-                continue;
-            }
-
-            var path = job.Tree.PathOf(0);
-            for (int i = 0; i < job.Prefix; i++)
-            {
-                AddRow(job, job.Tree.Nodes[path[i]].Token, n + i, job.Slot.Sequence, i == job.Prefix - 1 ? path[i] : -1);
-            }
-
-            job.DecodedDepth = job.Prefix;
-            maxLength = Math.Max(maxLength, job.Length);
         }
 
         _depth = 0;
         Flush();
         foreach (var job in jobs)
         {
-            if (job.PrefillTo == 0 && job.Length > job.Prefix && job.Tree.BranchCount > 1)
+            if (job.Drafts && job.Tree.BranchCount > 1)
             {
                 int made = _memory.Fork(job.Slot, job.Tree.BranchCount);
                 if (made != job.Tree.BranchCount)
@@ -136,7 +137,7 @@ public sealed class ModelDraftSource : IDraftSource
 
         foreach (var job in jobs)
         {
-            if (job.PrefillTo == 0 && job.Length > job.Prefix)
+            if (job.Drafts && !DraftsText)
             {
                 long started = Stopwatch.GetTimestamp();
                 ExtendNode(job, job.Prefix == 0 ? 0 : job.Tree.PathOf(0)[job.Prefix - 1]);
@@ -150,17 +151,27 @@ public sealed class ModelDraftSource : IDraftSource
             _depth = depth;
             foreach (var job in jobs)
             {
-                if (job.PrefillTo != 0 || depth <= job.Prefix || depth >= job.Length)
+                if (!job.Drafts || depth <= job.Prefix || depth >= job.Length)
                 {
                     continue;
                 }
 
-                int n = job.Request.Committed.Count;
+                int n = job.History.Count;
+                if (DraftsText)
+                {
+                    if (_mapped!.ContinuesText(job, depth))
+                    {
+                        AddRow(job, job.Bridge!.Drafted[depth - 1], n - 1 + depth, job.Slot.Sequence, 0);
+                    }
+
+                    continue;
+                }
+
                 var nodes = job.Tree.Nodes;
                 for (int i = 1; i < nodes.Count; i++)
                 {
                     var node = nodes[i];
-                    if (node.Depth != depth)
+                    if (node.Depth != depth || node.DraftToken < 0)
                     {
                         continue;
                     }
@@ -172,7 +183,7 @@ public sealed class ModelDraftSource : IDraftSource
                     }
 
                     node.TargetBatchIndex = -1;
-                    AddRows(job, node.Token, n - 1 + depth, CollectionsMarshal.AsSpan(_sequences), i);
+                    AddRows(job, node.DraftToken, n - 1 + depth, CollectionsMarshal.AsSpan(_sequences), i);
                 }
             }
 
@@ -183,11 +194,76 @@ public sealed class ModelDraftSource : IDraftSource
 
             Flush();
         }
+
+        foreach (var job in jobs)
+        {
+            if (job.Drafts && DraftsText)
+            {
+                _mapped!.FinishText(job);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Queues the rows that bring the job's slot up to its committed tokens (as the draft's tokens), then any
+    /// looked-up prefix, with logits at the tip; returns whether the job drafts this step.
+    /// </summary>
+    private bool CatchUp(DraftJob job)
+    {
+        var committed = job.Request.Committed;
+        int n = committed.Count;
+        var tree = job.Tree;
+        job.Prefix = tree.BranchCount > 0 ? tree.PathOf(0).Count : 0;
+        job.DecodedDepth = 0;
+        if (job.Prefix > 0 && tree.BranchCount > 1)
+        {
+            throw new InvalidOperationException("A draft model can continue a drafted prefix only on a single-branch tree.");
+        }
+
+        bool drafts = job.PrefillTo == 0 && job.Length > job.Prefix;
+        int synced = job.PrefillTo > 0 ? Math.Min(job.PrefillTo, n) : n;
+        var history = (IReadOnlyList<int>?)job.Bridge?.Sync(committed, synced) ?? committed;
+        int count = job.Bridge is null ? synced : history.Count;
+        drafts = job.Bridge is null ? drafts : _mapped!.Prepare(job, drafts, count);
+
+        job.History = history;
+        job.Drafts = drafts;
+        job.Ranked = drafts && !DraftsText && job.Request.Processor.Options.IsGreedy && job.Request.Scheme is DraftScheme.TopK or DraftScheme.GreedyDraft;
+
+        // A prompt chunk decodes whole; otherwise the last token stays pending (decoded with logits when drafting starts).
+        int until = Math.Min(drafts || job.PrefillTo > 0 ? count : count - 1, job.ContextLimit);
+        _memory.Truncate(job.Slot, job.Slot.CommonPrefix(history, drafts ? count - 1 : until));
+        for (int i = job.Slot.Cached.Count; i < until; i++)
+        {
+            bool tip = drafts && job.Prefix == 0 && i == count - 1;
+            AddRow(job, history[i], i, job.Slot.Sequence, tip ? 0 : -1);
+            job.Slot.Cached.Add(history[i]);
+        }
+
+        if (!drafts)
+        {
+            return false;
+        }
+
+        var path = tree.PathOf(0);
+        for (int i = 0; i < job.Prefix; i++)
+        {
+            AddRow(job, tree.Nodes[path[i]].DraftToken, count + i, job.Slot.Sequence, i == job.Prefix - 1 ? path[i] : -1);
+        }
+
+        job.DecodedDepth = job.Prefix;
+        return true;
     }
 
     /// <summary>Keeps the branch the target followed, trimmed to what is committed, in the job's slot.</summary>
     internal void Commit(DraftJob job, int winnerBranch, int pathLength, ReadOnlySpan<int> committed)
     {
+        if (job.Bridge is not null)
+        {
+            _mapped!.Commit(job, winnerBranch, _memory);
+            return;
+        }
+
         // The winner's sequence holds the committed prefix plus its drafted nodes down to the decoded depth.
         int valid = Math.Min(committed.Length, job.Slot.Cached.Count + Math.Min(pathLength, job.DecodedDepth));
         _memory.Commit(job.Slot, winnerBranch, valid, committed, drafted: job.DecodedDepth > 0);
@@ -238,15 +314,25 @@ public sealed class ModelDraftSource : IDraftSource
             }
 
             long started = Stopwatch.GetTimestamp();
-            int n = job.Request.Committed.Count;
-            var committed = job.Request.Committed;
-            AppendPath(job.Tree, node, committed);
-            DraftDistribution(job, node, Session.GetLogits(row), CollectionsMarshal.AsSpan(committed), job.Request.GeneratedCount + committed.Count - n);
-            committed.RemoveRange(n, committed.Count - n);
-            if (_depth > 0)
+            if (DraftsText)
             {
+                // Text drafting: the draft writes on in its own vocabulary; the tree is filled once the text is done.
+                _mapped!.DrawText(job, Session.GetLogits(row));
                 job.DecodedDepth = _depth;
-                ExtendNode(job, node);
+            }
+            else
+            {
+                int n = job.Request.Committed.Count;
+                var committed = job.Request.Committed;
+                var logits = _mapped is null ? Session.GetLogits(row) : _mapped.Project(Session.GetLogits(row));
+                AppendPath(job.Tree, node, committed);
+                DraftDistribution(job, node, logits, CollectionsMarshal.AsSpan(committed), job.Request.GeneratedCount + committed.Count - n);
+                committed.RemoveRange(n, committed.Count - n);
+                if (_depth > 0)
+                {
+                    job.DecodedDepth = _depth;
+                    ExtendNode(job, node);
+                }
             }
 
             job.Request.Statistics.RecordDraftOverhead(Stopwatch.GetElapsedTime(started));
@@ -290,7 +376,11 @@ public sealed class ModelDraftSource : IDraftSource
 
         for (int i = 0; i < drawn; i++)
         {
-            tree.Extend(node.Branches[i], _candidates[i]);
+            int child = tree.Extend(node.Branches[i], _candidates[i]);
+            if (_mapped is not null)
+            {
+                tree.Nodes[child].DraftToken = _mapped.ToDraft(_candidates[i]);
+            }
         }
     }
 

@@ -80,6 +80,9 @@ internal sealed class GenerationRequest
 
     public SequenceSlot? DraftSlot { get; set; }
 
+    /// <summary>The committed tokens as the draft model's tokens, when its vocabulary differs from the target's; null otherwise.</summary>
+    public Vocabulary.DraftTokenBridge? DraftBridge { get; set; }
+
     public DraftTree Tree { get; } = new();
 
     /// <summary>The plan of the current step.</summary>

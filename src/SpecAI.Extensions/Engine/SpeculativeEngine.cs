@@ -35,6 +35,15 @@ public sealed class SpeculativeEngine
         _target = new ModelMemory(target);
         _draftModel = draftModel;
         _modelDrafter = draftModel as ModelDraftSource;
+        if (_modelDrafter is { } drafter && (drafter.Vocabulary?.Target.Count ?? drafter.Session.VocabularySize) != target.VocabularySize)
+        {
+            throw new ArgumentException(
+                drafter.Vocabulary is null
+                    ? $"Draft '{drafter.Session.ModelName}' has {drafter.Session.VocabularySize} tokens and target '{target.ModelName}' {target.VocabularySize}: give the draft source a VocabularyBridge."
+                    : $"The draft's vocabulary bridge describes a target of {drafter.Vocabulary.Target.Count} tokens, but '{target.ModelName}' has {target.VocabularySize}.",
+                nameof(draftModel));
+        }
+
         _step = new StepBatch(_target, _modelDrafter, AdaptivePolicy, timeProvider ?? TimeProvider.System);
     }
 
@@ -167,7 +176,10 @@ public sealed class SpeculativeEngine
         request.TargetSlot = _target.Acquire(request.Tokens, request.TargetPrefix);
         if (request.UsesDraftModel)
         {
-            request.DraftSlot = _modelDrafter!.Memory.Acquire(request.Tokens, request.Tokens.Count - 1);
+            // The draft's KV holds its own tokens for the committed ones: reuse is matched on those.
+            request.DraftBridge = _modelDrafter!.CreateBridge();
+            var history = (IReadOnlyList<int>?)request.DraftBridge?.Sync(request.Tokens, request.Tokens.Count) ?? request.Tokens;
+            request.DraftSlot = _modelDrafter.Memory.Acquire(history, history.Count - 1);
         }
     }
 

@@ -125,7 +125,8 @@ internal sealed class StepBatch
             int count = Math.Max(1, Math.Min(plan.Count, 1 + targetSpare));
             if (request.UsesDraftModel)
             {
-                count = Math.Min(count, 1 + draftSpare);
+                // Text drafting proposes one deterministic branch.
+                count = _drafter!.DraftsText ? 1 : Math.Min(count, 1 + draftSpare);
             }
 
             int length = Math.Min(plan.Length, settings.MaxTokens - request.Generated - 1);
@@ -174,7 +175,7 @@ internal sealed class StepBatch
             request.Drafter?.Draft(draftRequest, request.Tree, length);
             if (request.UsesDraftModel)
             {
-                request.DraftJob = new DraftJob(draftRequest, request.Tree, request.DraftSlot!, length);
+                request.DraftJob = new DraftJob(draftRequest, request.Tree, request.DraftSlot!, length) { Bridge = request.DraftBridge, ContextLimit = request.ContextLimit };
                 _jobs.Add(request.DraftJob);
             }
 
@@ -188,7 +189,7 @@ internal sealed class StepBatch
             if (request.UsesDraftModel)
             {
                 var draftRequest = new DraftRequest(request.Tokens, request.Generated, request.Verifier.Scheme, request.Processor, request.Random, request.Statistics);
-                _jobs.Add(new DraftJob(draftRequest, request.Tree, request.DraftSlot!, 0) { PrefillTo = end });
+                _jobs.Add(new DraftJob(draftRequest, request.Tree, request.DraftSlot!, 0) { PrefillTo = end, Bridge = request.DraftBridge, ContextLimit = request.ContextLimit });
                 prefill = true;
             }
         }
