@@ -9,6 +9,7 @@ using SpecAI.Extensions.Backend;
 using SpecAI.Extensions.ChatClient;
 using SpecAI.Extensions.Drafting;
 using SpecAI.Extensions.Engine;
+using SpecAI.Extensions.Vocabulary;
 
 namespace SpecAI.Extensions;
 
@@ -41,7 +42,7 @@ public sealed class SpeculativeChatClient : IChatClient
     /// <param name="loggerFactory">Logging (also receives llama.cpp's native log at Debug/Trace).</param>
     /// <exception cref="ArgumentException">Invalid options.</exception>
     /// <exception cref="FileNotFoundException">A model file is missing.</exception>
-    /// <exception cref="IncompatibleDraftModelException">The draft's vocabulary differs from the target's.</exception>
+    /// <exception cref="IncompatibleDraftModelException">The draft cannot draft for the target under <see cref="SpeculativeChatClientOptions.VocabularyMapping"/>.</exception>
     public SpeculativeChatClient(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory = null)
         : this(StartAsync(options, loggerFactory, CancellationToken.None).GetAwaiter().GetResult(), loggerFactory)
     {
@@ -53,7 +54,7 @@ public sealed class SpeculativeChatClient : IChatClient
         try
         {
             _logger = (ILogger?)loggerFactory?.CreateLogger<SpeculativeChatClient>() ?? NullLogger.Instance;
-            _engine = new SpeculativeEngine(_target, _draft is null ? null : new ModelDraftSource(_draft));
+            _engine = new SpeculativeEngine(_target, _draft is null ? null : new ModelDraftSource(_draft, loaded.Vocabulary));
             _scheduler.Attach(_engine);
             _formatter = new ChatPromptFormatter(_target.Weights, _options.ToolCallFormat);
             _stopTokens = EndOfGenerationTokens(_target.Weights);
@@ -74,6 +75,12 @@ public sealed class SpeculativeChatClient : IChatClient
             _logger.LogWarning("Target {Target} ({Architecture}) is a recurrent or hybrid model: speculation is not possible with it; use mode none.", _target.ModelName, _target.Architecture);
         }
 
+        VocabularyCompatibility = loaded.Vocabulary?.Compatibility;
+        if (VocabularyCompatibility is { } compatibility)
+        {
+            _logger.LogInformation("Draft vocabulary: {Kind}; {Compatibility}", compatibility.Kind, compatibility);
+        }
+
         _logger.LogInformation(
             "Speculative chat client ready: target {Target}, draft {Draft}, mode {Mode}, template {Template}, up to {Concurrent} concurrent requests",
             _target.ModelName, _draft?.ModelName ?? "(none)", _options.EffectiveMode, _formatter.HasTemplate ? "GGUF" : "ChatML fallback", _options.MaxConcurrentRequests);
@@ -81,6 +88,9 @@ public sealed class SpeculativeChatClient : IChatClient
 
     /// <summary>Provider name, default model id (the target file's name).</summary>
     public ChatClientMetadata Metadata { get; }
+
+    /// <summary>How the draft's vocabulary maps to the target's, decided at load; null without a draft model. Also from <c>GetService(typeof(VocabularyCompatibility))</c>.</summary>
+    public VocabularyCompatibility? VocabularyCompatibility { get; }
 
     /// <summary>Speculation counters accumulated over every request of this client (live).</summary>
     public SpeculationStatistics Statistics { get; } = new();
@@ -146,6 +156,11 @@ public sealed class SpeculativeChatClient : IChatClient
         if (serviceType == typeof(SpeculationStatistics))
         {
             return Statistics;
+        }
+
+        if (serviceType == typeof(VocabularyCompatibility))
+        {
+            return VocabularyCompatibility;
         }
 
         if (serviceType == typeof(LLamaWeights))
@@ -260,14 +275,14 @@ public sealed class SpeculativeChatClient : IChatClient
         try
         {
             // Every native call, loading included, comes from the scheduler's thread.
-            var (target, draft) = await scheduler.InvokeAsync(() => ChatModelLoader.Load(options, loggerFactory, cancellationToken)).ConfigureAwait(false);
+            var (target, draft, vocabulary) = await scheduler.InvokeAsync(() => ChatModelLoader.Load(options, loggerFactory, cancellationToken)).ConfigureAwait(false);
             scheduler.Own(target);
             if (draft is not null)
             {
                 scheduler.Own(draft);
             }
 
-            return new Loaded(options, scheduler, target, draft);
+            return new Loaded(options, scheduler, target, draft, vocabulary);
         }
         catch
         {
@@ -321,5 +336,5 @@ public sealed class SpeculativeChatClient : IChatClient
         return tokens;
     }
 
-    private sealed record Loaded(SpeculativeChatClientOptions Options, GenerationScheduler Scheduler, LLamaModelSession Target, LLamaModelSession? Draft);
+    private sealed record Loaded(SpeculativeChatClientOptions Options, GenerationScheduler Scheduler, LLamaModelSession Target, LLamaModelSession? Draft, VocabularyBridge? Vocabulary);
 }

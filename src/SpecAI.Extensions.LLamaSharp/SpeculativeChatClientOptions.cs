@@ -15,8 +15,15 @@ public sealed class SpeculativeChatClientOptions
     [Required]
     public string TargetModelPath { get; set; } = string.Empty;
 
-    /// <summary>Path of the draft GGUF model (small, same vocabulary). Optional.</summary>
+    /// <summary>Path of the draft GGUF model (small; ideally the target's family, see <see cref="VocabularyMapping"/>). Optional.</summary>
     public string? DraftModelPath { get; set; }
+
+    /// <summary>
+    /// How a draft whose vocabulary is not the target's drafts for it, decided once at load (see
+    /// <see cref="SpeculativeChatClient.VocabularyCompatibility"/>). Auto (default) accepts identical, padded, re-numbered
+    /// and cross-tokenizer drafts; Exact refuses anything but identical vocabularies. Every mapping is lossless.
+    /// </summary>
+    public VocabularyMapping VocabularyMapping { get; set; } = VocabularyMapping.Auto;
 
     /// <summary>Model id reported in responses; defaults to the target file's name.</summary>
     public string? ModelId { get; set; }
@@ -134,6 +141,11 @@ public sealed class SpeculativeChatClientOptions
         if (mode == SpeculationMode.Judge && string.IsNullOrEmpty(JudgeHeadPath))
         {
             throw new ArgumentException($"Speculation mode Judge needs {nameof(JudgeHeadPath)} (a trained judge head).", nameof(JudgeHeadPath));
+        }
+
+        if (!Enum.IsDefined(VocabularyMapping))
+        {
+            throw new ArgumentException($"{nameof(VocabularyMapping)} {VocabularyMapping} is not one of Auto, Exact, Intersection, Text.", nameof(VocabularyMapping));
         }
 
         if (SplitMode is not null && !Enum.TryParse<LLama.Native.GPUSplitMode>(SplitMode, ignoreCase: true, out _))

@@ -10,7 +10,8 @@ public enum VocabularyMapping
 {
     /// <summary>
     /// Identical vocabularies draft as they are; a padded or near-identical pair (llama.cpp's rule) and a pair
-    /// whose token texts mostly overlap use <see cref="Intersection"/>; any other pair uses <see cref="Text"/>.
+    /// whose draft holds at least half of the target's text tokens use <see cref="Intersection"/>; any other pair
+    /// uses <see cref="Text"/>.
     /// </summary>
     Auto,
 

@@ -129,11 +129,18 @@ public class SpeculativeChatClientTests(StoriesClients clients)
     }
 
     [Fact]
-    public void IncompatibleVocabulary_ThrowsTypedErrorNamingBothModels()
+    public void IncompatibleVocabulary_WithExactMapping_ThrowsTypedErrorNamingBothModels()
     {
-        var ex = Assert.Throws<IncompatibleDraftModelException>(() => StoriesClients.Create(TestModels.LlamaTinyRandom));
+        var ex = Assert.Throws<IncompatibleDraftModelException>(() => new SpeculativeChatClient(new SpeculativeChatClientOptions
+        {
+            TargetModelPath = TestModels.Stories,
+            DraftModelPath = TestModels.LlamaTinyRandom,
+            VocabularyMapping = VocabularyMapping.Exact,
+            ContextSize = 256,
+        }));
         Assert.Contains("stories260K", ex.Message);
         Assert.Contains("llama-2-tiny-random", ex.Message);
+        Assert.Contains("vocabulary sizes differ (512 vs 32000)", ex.Message);
     }
 
     [Fact]

@@ -2,17 +2,19 @@ using LLama.Common;
 using LLama.Native;
 using Microsoft.Extensions.Logging;
 using SpecAI.Extensions.Backend;
+using SpecAI.Extensions.Vocabulary;
 
 namespace SpecAI.Extensions.ChatClient;
 
 /// <summary>
-/// Loads a client's target and draft models (on the scheduler's thread) and checks that they can work
-/// together.
+/// Loads a client's target and draft models (on the scheduler's thread) and decides, once, how the draft's
+/// vocabulary maps to the target's (<see cref="SpeculativeChatClientOptions.VocabularyMapping"/>).
 /// </summary>
 internal static class ChatModelLoader
 {
-    /// <summary>Loads the target, then the draft (progress split in halves), and checks their vocabularies; disposes what it loaded when anything fails.</summary>
-    public static (LLamaModelSession Target, LLamaModelSession? Draft) Load(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
+    /// <summary>Loads the target, then the draft (progress split in halves), and bridges their vocabularies; disposes what it loaded when anything fails.</summary>
+    /// <exception cref="IncompatibleDraftModelException">The draft cannot draft for the target under the configured mapping.</exception>
+    public static (LLamaModelSession Target, LLamaModelSession? Draft, VocabularyBridge? Vocabulary) Load(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
     {
         NativeLogging.Install(loggerFactory?.CreateLogger("SpecAI.Extensions.LLamaCpp"));
         bool hasDraft = !string.IsNullOrEmpty(options.DraftModelPath);
@@ -25,7 +27,7 @@ internal static class ChatModelLoader
         progress?.Report(hasDraft ? 0.5f : 1f);
         if (!hasDraft)
         {
-            return (target, null);
+            return (target, null, null);
         }
 
         try
@@ -38,15 +40,13 @@ internal static class ChatModelLoader
             progress?.Report(1f);
             try
             {
-                CheckVocabularies(target, draft);
+                return (target, draft, BridgeVocabularies(target, draft, options.VocabularyMapping));
             }
             catch
             {
                 draft.Dispose();
                 throw;
             }
-
-            return (target, draft);
         }
         catch
         {
@@ -103,24 +103,26 @@ internal static class ChatModelLoader
         return parameters;
     }
 
-    private static void CheckVocabularies(LLamaModelSession target, LLamaModelSession draft)
+    /// <summary>Decides how the draft drafts for the target; throws when it cannot under <paramref name="mapping"/>.</summary>
+    private static VocabularyBridge BridgeVocabularies(LLamaModelSession target, LLamaModelSession draft, VocabularyMapping mapping)
     {
-        var t = target.Weights.Vocab;
-        var d = draft.Weights.Vocab;
-        if (t.Count != d.Count)
+        var targetVocabulary = LLamaVocabularyReader.Read(target.Weights);
+        var draftVocabulary = LLamaVocabularyReader.Read(draft.Weights);
+        if (!VocabularyBridge.TryCreate(
+                targetVocabulary,
+                draftVocabulary,
+                new LLamaTextTokenizer(target.Weights, targetVocabulary),
+                new LLamaTextTokenizer(draft.Weights, draftVocabulary),
+                mapping,
+                out var bridge,
+                out string? failure))
         {
-            throw new IncompatibleDraftModelException(target.ModelName, draft.ModelName, $"vocabulary sizes differ ({t.Count} vs {d.Count})");
+            throw mapping == VocabularyMapping.Exact
+                ? new IncompatibleDraftModelException(target.ModelName, draft.ModelName, failure)
+                : new IncompatibleDraftModelException(target.ModelName, draft.ModelName, failure, mapping);
         }
 
-        for (int i = 0; i < t.Count; i++)
-        {
-            string? a = t.LLamaTokenToString((LLamaToken)i, true);
-            string? b = d.LLamaTokenToString((LLamaToken)i, true);
-            if (!string.Equals(a, b, StringComparison.Ordinal))
-            {
-                throw new IncompatibleDraftModelException(target.ModelName, draft.ModelName, $"token {i} is '{a}' in the target but '{b}' in the draft");
-            }
-        }
+        return bridge;
     }
 
     /// <summary>Maps one model's load progress into its share of the whole, reporting synchronously.</summary>

@@ -32,6 +32,7 @@ internal sealed class GenerationRequest
 
         // Allocation follows the context, not MaxTokens (which may be int.MaxValue).
         ContextLimit = (int)Math.Min(contextLimit, (long)prompt.Count + settings.MaxTokens + 1);
+        DraftContextLimit = ContextLimit;
         Tokens = new List<int>(ContextLimit);
         Tokens.AddRange(prompt);
         VocabularySize = vocabularySize;
@@ -61,6 +62,12 @@ internal sealed class GenerationRequest
 
     /// <summary>Most tokens (prompt and answer) this request may hold: its share of the context.</summary>
     public int ContextLimit { get; }
+
+    /// <summary>
+    /// Most tokens the request may hold in the draft model's KV cache: its context share, with room for a draft
+    /// tokenizer that writes the same text in more tokens when the vocabularies differ.
+    /// </summary>
+    public int DraftContextLimit { get; set; }
 
     public int VocabularySize { get; }
 

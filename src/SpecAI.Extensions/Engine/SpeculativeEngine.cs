@@ -195,11 +195,11 @@ public sealed class SpeculativeEngine
         {
             count++;
             reserved += other.ContextLimit;
-            draftReserved += other.UsesDraftModel ? other.ContextLimit : 0;
+            draftReserved += other.UsesDraftModel ? other.DraftContextLimit : 0;
         }
 
         if (!HasRoom(_target, count, reserved, request.ContextLimit)
-            || (request.UsesDraftModel && !HasRoom(_modelDrafter!.Memory, count, draftReserved, request.ContextLimit)))
+            || (request.UsesDraftModel && !HasRoom(_modelDrafter!.Memory, count, draftReserved, request.DraftContextLimit)))
         {
             return false;
         }
@@ -264,9 +264,14 @@ public sealed class SpeculativeEngine
 
     private static void UseDraftModel(GenerationRequest request, IDraftSource draftModel)
     {
-        if (draftModel is ModelDraftSource)
+        if (draftModel is ModelDraftSource drafter)
         {
             request.UsesDraftModel = true;
+
+            // Another tokenizer may need more tokens for the same text: half as many again (drafting stops beyond).
+            request.DraftContextLimit = drafter.Vocabulary is { IsMapped: true }
+                ? Math.Min(drafter.Session.ContextSize, request.ContextLimit + request.ContextLimit / 2)
+                : request.ContextLimit;
         }
         else
         {

@@ -175,7 +175,7 @@ internal sealed class StepBatch
             request.Drafter?.Draft(draftRequest, request.Tree, length);
             if (request.UsesDraftModel)
             {
-                request.DraftJob = new DraftJob(draftRequest, request.Tree, request.DraftSlot!, length) { Bridge = request.DraftBridge, ContextLimit = request.ContextLimit };
+                request.DraftJob = new DraftJob(draftRequest, request.Tree, request.DraftSlot!, length) { Bridge = request.DraftBridge, ContextLimit = request.DraftContextLimit };
                 _jobs.Add(request.DraftJob);
             }
 
@@ -189,7 +189,7 @@ internal sealed class StepBatch
             if (request.UsesDraftModel)
             {
                 var draftRequest = new DraftRequest(request.Tokens, request.Generated, request.Verifier.Scheme, request.Processor, request.Random, request.Statistics);
-                _jobs.Add(new DraftJob(draftRequest, request.Tree, request.DraftSlot!, 0) { PrefillTo = end, Bridge = request.DraftBridge, ContextLimit = request.ContextLimit });
+                _jobs.Add(new DraftJob(draftRequest, request.Tree, request.DraftSlot!, 0) { PrefillTo = end, Bridge = request.DraftBridge, ContextLimit = request.DraftContextLimit });
                 prefill = true;
             }
         }

@@ -20,7 +20,11 @@ namespace SpecAI.Extensions.Vocabulary;
 /// </remarks>
 public sealed class VocabularyBridge
 {
-    /// <summary>Share of the draft's text tokens the target must hold for <see cref="VocabularyMapping.Auto"/> to pick the intersection over text.</summary>
+    /// <summary>
+    /// Share of the target's text tokens the draft must hold for <see cref="VocabularyMapping.Auto"/> to pick the
+    /// intersection over text: the target's mass on tokens the draft lacks can never be accepted from an
+    /// intersection draft, while text drafting reaches them through the target's own tokenizer.
+    /// </summary>
     public const double MinimumIntersectionShare = 0.5;
 
     /// <summary>llama.cpp's limit on the size difference of near-identical vocabularies (common/speculative.cpp).</summary>
@@ -149,7 +153,7 @@ public sealed class VocabularyBridge
 
     private static (VocabularyCompatibilityKind? Kind, string Reason) Choose(TokenVocabulary target, TokenVocabulary draft, VocabularyMap map, VocabularyMapping mapping, string? difference)
     {
-        bool hasText = map.DraftTextCount > 0 && Enumerable.Range(0, target.Count).Any(t => target.IsText(t) && !target.PieceOf(t).IsEmpty);
+        bool hasText = map.DraftTextCount > 0 && map.TargetTextCount > 0;
         if (mapping == VocabularyMapping.Text)
         {
             return hasText
@@ -166,18 +170,19 @@ public sealed class VocabularyBridge
                     : (null, "no token text is shared and a vocabulary has no text tokens, so neither tokens nor text can pass between the models");
         }
 
-        string share = string.Create(CultureInfo.InvariantCulture, $"{map.SharedTextCount} of the draft's {map.DraftTextCount} text tokens exist in the target ({100.0 * map.SharedTextCount / map.DraftTextCount:F1}%)");
+        double covered = (double)map.SharedTextCount / map.TargetTextCount;
+        string share = string.Create(CultureInfo.InvariantCulture, $"the draft has {map.SharedTextCount} of the target's {map.TargetTextCount} text tokens ({100 * covered:F1}%; {map.DraftTextCount} of its own)");
         if (IsNearIdentical(target, draft))
         {
             return (VocabularyCompatibilityKind.Padded, $"near-identical vocabularies ({difference}); {share}");
         }
 
-        if (mapping == VocabularyMapping.Intersection || (double)map.SharedTextCount / map.DraftTextCount >= MinimumIntersectionShare)
+        if (mapping == VocabularyMapping.Intersection || covered >= MinimumIntersectionShare)
         {
             return (VocabularyCompatibilityKind.Intersection, $"{difference}; {share}");
         }
 
-        return (VocabularyCompatibilityKind.Text, string.Create(CultureInfo.InvariantCulture, $"{difference}; only {share}, below {MinimumIntersectionShare:P0}"));
+        return (VocabularyCompatibilityKind.Text, string.Create(CultureInfo.InvariantCulture, $"{difference}; {share}, below {100 * MinimumIntersectionShare:F0}%"));
     }
 
     /// <summary>llama.cpp's rule for near-identical pairs: same tokenizer, BOS/EOS agree where added, sizes within 128, pieces equal from id 5 up to the smaller size.</summary>
@@ -224,10 +229,12 @@ public sealed class VocabularyBridge
         return null;
     }
 
-    private static string Show(TokenVocabulary vocabulary, int token) =>
-        vocabulary.KindOf(token) is TokenKind.Normal or TokenKind.UserDefined or TokenKind.Control
-            ? Encoding.UTF8.GetString(vocabulary.PieceOf(token))
-            : $"{vocabulary.KindOf(token)} {Convert.ToHexString(vocabulary.PieceOf(token))}";
+    private static string Show(TokenVocabulary vocabulary, int token) => vocabulary.KindOf(token) switch
+    {
+        TokenKind.Byte => $"<0x{Convert.ToHexString(vocabulary.PieceOf(token))}>",
+        TokenKind.Unused => "(unused)",
+        _ => Encoding.UTF8.GetString(vocabulary.PieceOf(token)),
+    };
 
     private static VocabularyCompatibility Decided(VocabularyCompatibilityKind kind, TokenVocabulary target, TokenVocabulary draft, int shared, string reason) =>
         new(kind, target.Count, draft.Count, shared, reason);

@@ -27,11 +27,12 @@ public sealed class VocabularyMap
     private readonly int[] _toTarget;
     private readonly int[]? _identityGaps;
 
-    private VocabularyMap(int[] toDraft, int[] toTarget, int sharedTextCount, int draftTextCount)
+    private VocabularyMap(int[] toDraft, int[] toTarget, int sharedTextCount, int targetTextCount, int draftTextCount)
     {
         _toDraft = toDraft;
         _toTarget = toTarget;
         SharedTextCount = sharedTextCount;
+        TargetTextCount = targetTextCount;
         DraftTextCount = draftTextCount;
         SharedCount = toDraft.Count(d => d >= 0);
 
@@ -55,7 +56,10 @@ public sealed class VocabularyMap
     /// <summary>Mapped pairs of text tokens.</summary>
     public int SharedTextCount { get; }
 
-    /// <summary>Text tokens of the draft (the share it could propose if every one were mapped).</summary>
+    /// <summary>Text tokens of the target (the draft can propose <see cref="SharedTextCount"/> of them).</summary>
+    public int TargetTextCount { get; }
+
+    /// <summary>Text tokens of the draft.</summary>
     public int DraftTextCount { get; }
 
     /// <summary>Whether every mapped token keeps its id (padded and identical pairs).</summary>
@@ -108,17 +112,22 @@ public sealed class VocabularyMap
             }
         }
 
-        int sharedText = 0, draftText = 0;
-        for (int d = 0; d < draft.Count; d++)
+        int sharedText = 0, targetText = 0, draftText = 0;
+        for (int t = 0; t < target.Count; t++)
         {
-            if (draft.IsText(d) && !draft.PieceOf(d).IsEmpty)
+            if (target.IsText(t) && !target.PieceOf(t).IsEmpty)
             {
-                draftText++;
-                sharedText += toTarget[d] >= 0 ? 1 : 0;
+                targetText++;
+                sharedText += toDraft[t] >= 0 ? 1 : 0;
             }
         }
 
-        return new VocabularyMap(toDraft, toTarget, sharedText, draftText);
+        for (int d = 0; d < draft.Count; d++)
+        {
+            draftText += draft.IsText(d) && !draft.PieceOf(d).IsEmpty ? 1 : 0;
+        }
+
+        return new VocabularyMap(toDraft, toTarget, sharedText, targetText, draftText);
     }
 
     /// <summary>The draft id of target token <paramref name="targetToken"/>, or -1 when the draft lacks it.</summary>

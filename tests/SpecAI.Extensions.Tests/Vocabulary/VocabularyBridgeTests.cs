@@ -59,17 +59,26 @@ public class VocabularyBridgeTests
 
         Assert.Equal(VocabularyCompatibilityKind.Intersection, bridge.Compatibility.Kind);
         Assert.Equal(Words.Length, bridge.Compatibility.SharedTokenCount);
-        Assert.Contains("10 of the draft's 10 text tokens", bridge.Compatibility.Reason, StringComparison.Ordinal);
+        Assert.Contains("the draft has 10 of the target's 10 text tokens (100.0%; 10 of its own)", bridge.Compatibility.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void TryCreate_SmallOverlap_AutoPicksText_IntersectionStillAllowed()
+    public void TryCreate_DraftLacksMostTargetTokens_AutoPicksText_IntersectionStillAllowed()
     {
         var target = new FakeVocabulary(Words);
         var draft = new FakeVocabulary("<s>", "a", "x", "y", "z", "xy");
 
         Assert.Equal(VocabularyCompatibilityKind.Text, Create(target, draft, VocabularyMapping.Auto).Compatibility.Kind);
         Assert.Equal(VocabularyCompatibilityKind.Intersection, Create(target, draft, VocabularyMapping.Intersection).Compatibility.Kind);
+    }
+
+    [Fact]
+    public void TryCreate_DraftHoldsMostTargetTokensAmongManyOthers_AutoPicksIntersection()
+    {
+        var target = new FakeVocabulary("<s>", "a", "b", "c");
+        var draft = new FakeVocabulary(["<s>", "a", "b", "c", .. Enumerable.Range(0, 20).Select(i => $"w{i}")]);
+
+        Assert.Equal(VocabularyCompatibilityKind.Intersection, Create(target, draft, VocabularyMapping.Auto).Compatibility.Kind);
     }
 
     [Fact]

@@ -24,6 +24,7 @@ public class VocabularyMapTests
         Assert.Equal(target.Id("a"), map.ToTarget(draft.Id("a")));
         Assert.Equal(4, map.SharedCount);
         Assert.Equal(2, map.SharedTextCount);
+        Assert.Equal(3, map.TargetTextCount);
         Assert.Equal(3, map.DraftTextCount);
         Assert.False(map.KeepsIds);
     }
