@@ -57,7 +57,7 @@ public sealed class SpeculativeChatClient : IChatClient
         _tokenTexts = new Lazy<string[]>(() => DecodeVocabulary(_target.Weights));
         try
         {
-            _judge = LoadJudge(_options, _target);
+            _judge = Judge.JudgeHeadLoader.Load(_options.JudgeHeadPath, _target, _logger);
         }
         catch
         {
@@ -291,6 +291,11 @@ public sealed class SpeculativeChatClient : IChatClient
 
             var final = Update([new UsageContent(Usage(prompt.Length, generated, statistics))]);
             final.FinishReason = finish;
+            if (statistics.LossySteps > 0)
+            {
+                final.AdditionalProperties = new() { [SpeculativeChatOptionKeys.Lossy] = true };
+            }
+
             _logger.LogDebug("Generated {Tokens} tokens ({Finish}): {Statistics}", generated, finish, statistics);
             yield return final;
         }
@@ -335,6 +340,7 @@ public sealed class SpeculativeChatClient : IChatClient
             [SpeculativeChatOptionKeys.DraftedTokens] = statistics.DraftedTokens,
             [SpeculativeChatOptionKeys.AcceptedTokens] = statistics.AcceptedTokens,
             [SpeculativeChatOptionKeys.LossySteps] = statistics.LossySteps,
+            [SpeculativeChatOptionKeys.JudgeAcceptedTokens] = statistics.JudgeAcceptedTokens,
         };
         if (!double.IsNaN(statistics.OptimalAcceptance))
         {
@@ -457,22 +463,6 @@ public sealed class SpeculativeChatClient : IChatClient
     private sealed class ScaledProgress(IProgress<float> inner, float from, float to) : IProgress<float>
     {
         public void Report(float value) => inner.Report(from + (to - from) * Math.Clamp(value, 0f, 1f));
-    }
-
-    private static Judge.JudgeHead? LoadJudge(SpeculativeChatClientOptions options, LLamaModelSession target)
-    {
-        if (string.IsNullOrEmpty(options.JudgeHeadPath))
-        {
-            return null;
-        }
-
-        var head = Judge.JudgeHead.Load(options.JudgeHeadPath);
-        if (head.HiddenSize != target.Weights.EmbeddingSize)
-        {
-            throw new InvalidDataException($"Judge head '{options.JudgeHeadPath}' reads {head.HiddenSize} hidden dimensions but target '{target.ModelName}' has {target.Weights.EmbeddingSize}.");
-        }
-
-        return head;
     }
 
     private static string[] DecodeVocabulary(LLamaWeights weights)

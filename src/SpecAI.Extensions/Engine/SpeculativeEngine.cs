@@ -101,7 +101,7 @@ public sealed class SpeculativeEngine
                 throw new InvalidOperationException($"Judge decoding reads the target's hidden states, and '{Target.ModelName}' was loaded without them.");
             }
 
-            verifier ??= new JudgeVerifier(settings.Judge.Threshold);
+            verifier ??= new JudgeVerifier(settings.JudgeThreshold ?? settings.Judge.Threshold, settings.MaxJudgedTokensPerStep);
         }
 
         return Run(prompt, settings, statistics, verifier ?? VerifierFactory.Create(settings.Verifier, settings.Sampling), cancellationToken);
@@ -134,6 +134,7 @@ public sealed class SpeculativeEngine
         double[] scratch = new double[vocabulary];
         int generated = 0;
         bool stepInProgress = false;
+        var judge = verifier as JudgeVerifier;
 
         try
         {
@@ -203,6 +204,7 @@ public sealed class SpeculativeEngine
 
                 // Verify: walk the tree from the root along the committed tokens.
                 long verifyStart = Stopwatch.GetTimestamp();
+                judge?.BeginStep();
                 int nodeIndex = 0;
                 int winner = 0;
                 int pathLength = 0;
@@ -255,6 +257,7 @@ public sealed class SpeculativeEngine
                 }
 
                 statistics.RecordStep(_tree.DraftedCount, accepted, committedThisStep, !verifier.IsLossless && _tree.DraftedCount > 0, Stopwatch.GetElapsedTime(verifyStart));
+                statistics.RecordJudgeAcceptedTokens(judge?.JudgedInStep ?? 0);
 
                 // Roll back: keep the followed branch up to the committed tokens, drop the rest.
                 var committed = CollectionsMarshal.AsSpan(tokens);
