@@ -18,7 +18,7 @@ internal static class JudgeCommand
         "What is a computer?", "Give three tips for sleeping well.", "Once upon a time,", "Why is the sky blue?",
     ];
 
-    internal static readonly JsonSerializerOptions JsonOptions = new()
+    private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -79,7 +79,7 @@ internal static class JudgeCommand
 
             string? promptFile = parse.GetValue(prompts);
             var promptList = promptFile is not null ? File.ReadAllLines(promptFile).Where(l => l.Trim().Length > 0).ToArray()
-                : rows is not null ? rows.Select(r => r.Prompt).ToArray() : DefaultPrompts;
+                : rows is not null ? rows.Select(r => r.Prompt).Distinct().ToArray() : DefaultPrompts;
             if (parse.GetValue(autoLabel))
             {
                 var auto = await AutoJudgeLabeler.CollectAsync(teacher, draftPath, promptList, new AutoJudgeOptions
@@ -88,7 +88,7 @@ internal static class JudgeCommand
                     ContinuationTokens = parse.GetValue(autoTokens),
                     Threads = parse.GetValue(threads),
                 }, cancellationToken);
-                // Prompts of the data rows keep their row's group (one side of the split); other prompts get groups of their own.
+                // The data's distinct prompts, in order, are its groups (one side of the split); other prompts get groups of their own.
                 int offset = promptFile is not null && rows is not null ? rows.Count : 0;
                 examples.AddRange(auto.Examples.Select(e => e with { Group = e.Group + offset }));
                 Console.WriteLine(Invariant($"Automatic labels: {auto.Positions} target tokens, {auto.Mismatches} draft mismatches, {auto.Equivalent} of them acceptable (continuation unchanged for {parse.GetValue(autoTokens)} tokens)."));
@@ -110,7 +110,9 @@ internal static class JudgeCommand
                 MinPrecision = parse.GetValue(minPrecision),
                 Target = teacher.Fingerprint,
             });
-            result.Head.Save(parse.GetValue(output)!);
+            string outputPath = parse.GetValue(output)!;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
+            result.Head.Save(outputPath);
             PrintReport(result);
             if (parse.GetValue(report) is { } reportPath)
             {

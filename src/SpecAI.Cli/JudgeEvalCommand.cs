@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using SpecAI.Extensions.Judge;
 using static SpecAI.Cli.JudgeCommand;
 
@@ -56,7 +55,7 @@ internal static class JudgeEvalCommand
 
             string jsonPath = parse.GetValue(json)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
-            File.WriteAllText(jsonPath, JsonSerializer.Serialize(report, JsonOptions));
+            File.WriteAllText(jsonPath, report.ToJson());
             Console.Write(Markdown(report));
             if (parse.GetValue(plot) is { } plotPath)
             {

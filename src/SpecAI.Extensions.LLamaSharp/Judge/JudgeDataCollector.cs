@@ -16,7 +16,7 @@ public static class JudgeDataCollector
     /// through the tokenizer, or that do not fit the context, are skipped and counted.
     /// </summary>
     /// <param name="teacher">The target.</param>
-    /// <param name="rows">The labelled rows; each row's index is its group.</param>
+    /// <param name="rows">The labelled rows; rows with the same prompt share a group (<see cref="JudgeDataset.Groups"/>).</param>
     /// <param name="cancellationToken">Cancels between rows.</param>
     /// <returns>The examples and how many rows were skipped.</returns>
     public static (List<JudgeTokenExample> Examples, int SkippedRows) CollectLabelled(JudgeTeacher teacher, IReadOnlyList<JudgeLabelledResponse> rows, CancellationToken cancellationToken = default)
@@ -24,11 +24,12 @@ public static class JudgeDataCollector
         ArgumentNullException.ThrowIfNull(teacher);
         ArgumentNullException.ThrowIfNull(rows);
         var examples = new List<JudgeTokenExample>();
+        var groups = JudgeDataset.Groups(rows);
         int skipped = 0;
         for (int i = 0; i < rows.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (teacher.Examples(rows[i], i) is { } rowExamples)
+            if (teacher.Examples(rows[i], groups[i]) is { } rowExamples)
             {
                 examples.AddRange(rowExamples);
             }

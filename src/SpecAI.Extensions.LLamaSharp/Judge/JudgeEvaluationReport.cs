@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace SpecAI.Extensions.Judge;
 
 /// <summary>The result of a judge evaluation sweep.</summary>
@@ -27,4 +30,19 @@ public sealed record JudgeEvaluationReport(
     double? HeldOutAuc,
     bool ThresholdOneReproducesStandard,
     JudgeSweepPoint Standard,
-    IReadOnlyList<JudgeSweepPoint> Thresholds);
+    IReadOnlyList<JudgeSweepPoint> Thresholds)
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>
+    /// The report as JSON with snake_case names: <c>{ "target", ..., "standard": {...}, "thresholds": [ { "threshold",
+    /// "tokens_per_target_call", "quality", ... } ] }</c>.
+    /// </summary>
+    /// <returns>The JSON text.</returns>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+}

@@ -29,8 +29,11 @@ public static class JudgeEvaluator
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SamplesPerPrompt, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxTokens, 1);
-        var held = JudgeTrainer.HeldOutGroups(Enumerable.Range(0, options.Rows.Count).ToArray(), options.HeldOutFraction, options.SplitSeed);
-        var rows = options.Rows.Where((_, i) => held.Contains(i)).Take(options.MaxPrompts ?? int.MaxValue).ToList();
+        var groups = JudgeDataset.Groups(options.Rows);
+        var held = JudgeTrainer.HeldOutGroups(groups.Distinct().ToArray(), options.HeldOutFraction, options.SplitSeed);
+        var labelled = options.Rows.Where((_, i) => held.Contains(groups[i])).ToList();
+        var rows = labelled.DistinctBy(r => r.Prompt).Take(options.MaxPrompts ?? int.MaxValue).ToList();
+        labelled = labelled.Where(r => rows.Any(p => p.Prompt == r.Prompt)).ToList();
         if (rows.Count == 0)
         {
             throw new ArgumentException("No held-out row to evaluate on: give more rows or a larger held-out share.", nameof(options));
@@ -109,9 +112,9 @@ public static class JudgeEvaluator
 
         var scores = new List<double>();
         var labels = new List<bool>();
-        for (int r = 0; r < rows.Count; r++)
+        foreach (var row in labelled)
         {
-            foreach (var example in teacher.Examples(rows[r], r) ?? [])
+            foreach (var example in teacher.Examples(row, 0) ?? [])
             {
                 scores.Add(head.Score(example.Hidden));
                 labels.Add(example.Acceptable);

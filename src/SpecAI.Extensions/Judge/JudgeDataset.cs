@@ -64,6 +64,19 @@ public static class JudgeDataset
         return rows;
     }
 
+    /// <summary>
+    /// The group of each row for held-out splits: rows with the same prompt share one (variants of one story must not
+    /// sit on both sides of a split). Groups are numbered 0, 1, ... in order of first appearance.
+    /// </summary>
+    /// <param name="rows">The rows.</param>
+    /// <returns>One group per row.</returns>
+    public static int[] Groups(IReadOnlyList<JudgeLabelledResponse> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        return rows.Select(r => ids.TryGetValue(r.Prompt, out int id) ? id : ids[r.Prompt] = ids.Count).ToArray();
+    }
+
     private static JudgeLabelledResponse ParseRow(JsonElement row, int line)
     {
         if (row.ValueKind != JsonValueKind.Object)
