@@ -88,7 +88,17 @@ public sealed class SpeculativeChatClient : IChatClient
 
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        => await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+    {
+        var response = await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+
+        // Update properties land on the message; the lossy label belongs on the response as well.
+        if (response.Messages.Any(m => m.AdditionalProperties?.ContainsKey(SpeculativeChatOptionKeys.Lossy) == true))
+        {
+            (response.AdditionalProperties ??= new())[SpeculativeChatOptionKeys.Lossy] = true;
+        }
+
+        return response;
+    }
 
     /// <inheritdoc />
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
