@@ -21,6 +21,7 @@ internal static class JudgeCommand
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
@@ -43,8 +44,8 @@ internal static class JudgeCommand
         var autoTokens = new Option<int>("--auto-label-tokens") { Description = "N for --auto-label: continuation tokens that must agree.", DefaultValueFactory = _ => 4 };
         var prompts = new Option<string?>("--prompts") { Description = "Text file with one prompt per line, for --auto-label or the self-labelled mode (default: the --data prompts, else a small built-in set)." };
         var tokens = new Option<int>("--tokens") { Description = "Tokens generated per prompt by --auto-label and the self-labelled mode.", DefaultValueFactory = _ => 64 };
-        var threshold = new Option<double?>("--threshold") { Description = "The head's default threshold in [0, 1] (default: the lowest with held-out precision >= --min-precision)." };
-        var minPrecision = new Option<double>("--min-precision") { Description = "Precision the default threshold must reach on the held-out split.", DefaultValueFactory = _ => new JudgeTrainingOptions().MinPrecision };
+        var threshold = new Option<double?>("--threshold") { Description = "The head's default threshold in [0, 1] (default: the lowest that accepts at most --max-bad-acceptance of the held-out tokens labelled wrong)." };
+        var maxBadAcceptance = new Option<double>("--max-bad-acceptance") { Description = "Share of held-out wrong tokens the default threshold may accept.", DefaultValueFactory = _ => new JudgeTrainingOptions().MaxBadAcceptance };
         var heldOut = new Option<double>("--held-out") { Description = "Share of rows held out for evaluation.", DefaultValueFactory = _ => 0.2 };
         var seed = new Option<long>("--seed") { Description = "Seed of the held-out split (use the same with judge eval).", DefaultValueFactory = _ => 0 };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 300 };
@@ -53,7 +54,7 @@ internal static class JudgeCommand
         var threads = new Option<int>("--threads") { Description = "CPU threads (0 = llama.cpp's default).", DefaultValueFactory = _ => 0 };
         var report = new Option<string?>("--report") { Description = "Also write the training report (AUC, precision/recall per threshold) as JSON here." };
         var train = new Command("train", "Train a judge head from labelled data (--data), automatic labels (--auto-label), or self-labels (neither: draft tokens the target gives >= 10% probability are acceptable).");
-        foreach (var option in new Option[] { target, draft, output, data, autoLabel, autoTokens, prompts, tokens, threshold, minPrecision, heldOut, seed, epochs, l2, context, threads, report })
+        foreach (var option in new Option[] { target, draft, output, data, autoLabel, autoTokens, prompts, tokens, threshold, maxBadAcceptance, heldOut, seed, epochs, l2, context, threads, report })
         {
             train.Options.Add(option);
         }
@@ -107,7 +108,7 @@ internal static class JudgeCommand
                 HeldOutFraction = parse.GetValue(heldOut),
                 Seed = parse.GetValue(seed),
                 Threshold = parse.GetValue(threshold),
-                MinPrecision = parse.GetValue(minPrecision),
+                MaxBadAcceptance = parse.GetValue(maxBadAcceptance),
                 Target = teacher.Fingerprint,
             });
             string outputPath = parse.GetValue(output)!;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics.Tensors;
 using SpecAI.Extensions.Sampling;
 
@@ -49,11 +50,14 @@ public static class JudgeTrainer
         }
         else
         {
-            var chosen = metrics.Where(m => m.Precision >= options.MinPrecision).Select(m => m.Threshold).DefaultIfEmpty(1.0).Min();
+            // NaN bad acceptance (no unacceptable held-out token) says nothing: such thresholds are not chosen.
+            string split = heldOut.Count > 0 ? "held-out" : "training";
+            var chosen = metrics.Where(m => m.BadAcceptance <= options.MaxBadAcceptance).Select(m => m.Threshold).DefaultIfEmpty(1.0).Min();
             head = head.WithThreshold(chosen);
+            string share = (options.MaxBadAcceptance * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
             rule = chosen < 1
-                ? $"lowest threshold with {(heldOut.Count > 0 ? "held-out" : "training")} precision >= {options.MinPrecision}"
-                : $"no threshold reaches {(heldOut.Count > 0 ? "held-out" : "training")} precision {options.MinPrecision}: 1 (never judge)";
+                ? $"lowest threshold accepting at most {share} of the {split} tokens labelled unacceptable"
+                : $"no threshold below 1 keeps the {split} bad-token acceptance at or under {share}: 1 (never judge)";
         }
 
         return new JudgeTrainingResult(

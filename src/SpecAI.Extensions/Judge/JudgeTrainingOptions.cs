@@ -18,14 +18,15 @@ public sealed record JudgeTrainingOptions
     /// <summary>Seed of the held-out split (default 0).</summary>
     public long Seed { get; init; }
 
-    /// <summary>The head's default threshold; null chooses it on the held-out split with <see cref="MinPrecision"/>.</summary>
+    /// <summary>The head's default threshold; null chooses it on the held-out split with <see cref="MaxBadAcceptance"/>.</summary>
     public double? Threshold { get; init; }
 
     /// <summary>
-    /// Threshold rule when <see cref="Threshold"/> is null: the lowest grid threshold whose held-out precision (share of
-    /// judge-accepted tokens that are acceptable) is at least this (default 0.95); 1 (never judge) when none reaches it.
+    /// Threshold rule when <see cref="Threshold"/> is null: the lowest grid threshold at which the judge accepts at most this
+    /// share of the held-out tokens labelled unacceptable (default 0.05: it must still reject 95% of the wrong tokens);
+    /// 1 (never judge) when none does.
     /// </summary>
-    public double MinPrecision { get; init; } = 0.95;
+    public double MaxBadAcceptance { get; init; } = 0.05;
 
     /// <summary>The target the head is trained for (stored in the head); null leaves it unbound.</summary>
     public JudgeTargetFingerprint? Target { get; init; }
@@ -55,9 +56,9 @@ public sealed record JudgeTrainingOptions
             throw new ArgumentOutOfRangeException(nameof(Threshold), t, "Threshold must be in [0, 1].");
         }
 
-        if (!(MinPrecision >= 0 && MinPrecision <= 1))
+        if (!(MaxBadAcceptance >= 0 && MaxBadAcceptance <= 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(MinPrecision), MinPrecision, "MinPrecision must be in [0, 1].");
+            throw new ArgumentOutOfRangeException(nameof(MaxBadAcceptance), MaxBadAcceptance, "MaxBadAcceptance must be in [0, 1].");
         }
     }
 }

@@ -28,17 +28,18 @@ public class JudgeTrainerTests
     }
 
     [Fact]
-    public void Train_WithHeldOut_ReportsAucAndChoosesThresholdByPrecision()
+    public void Train_WithHeldOut_ReportsAucAndChoosesThresholdByBadAcceptance()
     {
         var target = new JudgeTargetFingerprint("m", 8, 10, 1);
-        var result = JudgeTrainer.Train(Separable(600, 2, noise: 0.4), new JudgeTrainingOptions { MinPrecision = 0.97, Target = target });
+        var result = JudgeTrainer.Train(Separable(600, 2, noise: 0.4), new JudgeTrainingOptions { MaxBadAcceptance = 0.1, Target = target });
         Assert.Equal(600, result.TrainCount + result.HeldOutCount);
         Assert.InRange(result.HeldOutCount, 100, 140);
         Assert.True(result.HeldOutAuc > 0.9, $"held-out AUC {result.HeldOutAuc}");
         Assert.Equal(target, result.Head.Target);
         var chosen = result.HeldOut.Single(m => m.Threshold == result.Head.Threshold);
-        Assert.True(chosen.Precision >= 0.97);
-        Assert.All(result.HeldOut.Where(m => m.Threshold < result.Head.Threshold), m => Assert.False(m.Precision >= 0.97));
+        Assert.True(chosen.BadAcceptance <= 0.1);
+        Assert.True(result.Head.Threshold < 1);
+        Assert.All(result.HeldOut.Where(m => m.Threshold < result.Head.Threshold), m => Assert.True(m.BadAcceptance > 0.1));
     }
 
     [Fact]
