@@ -96,7 +96,8 @@ public static class JudgeEvaluator
 
         // Phase 2: score with the target.
         using var teacher = await JudgeTeacher.LoadAsync(options.TargetModelPath, options.ContextSize, options.Threads, cancellationToken).ConfigureAwait(false);
-        var sampling = new SamplingOptions { Temperature = options.Temperature };
+        // The same law the client sampled from (ChatOptions carries the temperature as a float).
+        var sampling = new SamplingOptions { Temperature = (float)options.Temperature };
         var likelihood = settings.Select(_ => new Likelihood()).ToArray();
         for (int r = 0; r < rows.Count; r++)
         {
