@@ -57,7 +57,7 @@ public static class JudgeTrainer
             string share = (options.MaxBadAcceptance * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
             rule = chosen < 1
                 ? $"lowest threshold accepting at most {share} of the {split} tokens labelled unacceptable"
-                : $"no threshold below 1 keeps the {split} bad-token acceptance at or under {share}: 1 (never judge)";
+                : $"no threshold below 1 keeps the {split} bad-token acceptance at or under {share}, so it never judges";
         }
 
         return new JudgeTrainingResult(
