@@ -58,7 +58,7 @@ public sealed class SpeculativeChatClient : IChatClient
             _formatter = new ChatPromptFormatter(_target.Weights, _options.ToolCallFormat);
             _stopTokens = EndOfGenerationTokens(_target.Weights);
             _tokenTexts = new Lazy<string[]>(() => DecodeVocabulary(_target.Weights));
-            _judge = LoadJudge(_options, _target);
+            _judge = Judge.JudgeHeadLoader.Load(_options.JudgeHeadPath, _target, _logger);
             _assembler = new ChatResponseAssembler(_stopTokens, () => new LLamaTokenTextDecoder(_target.Weights), _options.ModelId ?? _target.ModelName);
         }
         catch
@@ -104,7 +104,17 @@ public sealed class SpeculativeChatClient : IChatClient
 
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        => await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+    {
+        var response = await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+
+        // Update properties land on the message; the lossy label belongs on the response as well.
+        if (response.Messages.Any(m => m.AdditionalProperties?.ContainsKey(SpeculativeChatOptionKeys.Lossy) == true))
+        {
+            (response.AdditionalProperties ??= new())[SpeculativeChatOptionKeys.Lossy] = true;
+        }
+
+        return response;
+    }
 
     /// <inheritdoc />
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -274,22 +284,6 @@ public sealed class SpeculativeChatClient : IChatClient
             scheduler.Dispose();
             throw;
         }
-    }
-
-    private static Judge.JudgeHead? LoadJudge(SpeculativeChatClientOptions options, LLamaModelSession target)
-    {
-        if (string.IsNullOrEmpty(options.JudgeHeadPath))
-        {
-            return null;
-        }
-
-        var head = Judge.JudgeHead.Load(options.JudgeHeadPath);
-        if (head.HiddenSize != target.Weights.EmbeddingSize)
-        {
-            throw new InvalidDataException($"Judge head '{options.JudgeHeadPath}' reads {head.HiddenSize} hidden dimensions but target '{target.ModelName}' has {target.Weights.EmbeddingSize}.");
-        }
-
-        return head;
     }
 
     private static string[] DecodeVocabulary(LLamaWeights weights)

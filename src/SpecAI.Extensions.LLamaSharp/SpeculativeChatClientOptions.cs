@@ -106,6 +106,18 @@ public sealed class SpeculativeChatClientOptions
     /// </summary>
     public string? JudgeHeadPath { get; set; }
 
+    /// <summary>
+    /// Judge threshold in [0, 1] for <see cref="SpeculationMode.Judge"/>: a draft token the standard rule rejects is kept
+    /// when the judge scores it above this. 1 never judges (exactly standard verification); lower is faster and LOSSIER.
+    /// Null takes the head's default threshold. Per request: <see cref="SpeculativeChatOptionKeys.JudgeThreshold"/>.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double? JudgeThreshold { get; set; }
+
+    /// <summary>Most draft tokens the judge may keep per verification step (bounds how far one step can drift); null for no limit.</summary>
+    [Range(1, 64)]
+    public int? MaxJudgedTokensPerStep { get; set; }
+
     /// <summary>How tools (<c>ChatOptions.Tools</c>) are presented to the model; Auto picks from its chat template.</summary>
     public ToolCallFormat ToolCallFormat { get; set; } = ToolCallFormat.Auto;
 

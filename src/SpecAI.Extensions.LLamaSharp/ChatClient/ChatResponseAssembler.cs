@@ -125,6 +125,12 @@ internal sealed class ChatResponseAssembler
 
         var final = Update([new UsageContent(Usage(promptTokens, generated, statistics))]);
         final.FinishReason = finish;
+        if (statistics.LossySteps > 0)
+        {
+            // A lossy rule (judge, typical acceptance) decided some step: the answer may differ from the target's law.
+            final.AdditionalProperties = new() { [SpeculativeChatOptionKeys.Lossy] = true };
+        }
+
         yield return final;
     }
 
@@ -137,6 +143,7 @@ internal sealed class ChatResponseAssembler
             [SpeculativeChatOptionKeys.DraftedTokens] = statistics.DraftedTokens,
             [SpeculativeChatOptionKeys.AcceptedTokens] = statistics.AcceptedTokens,
             [SpeculativeChatOptionKeys.LossySteps] = statistics.LossySteps,
+            [SpeculativeChatOptionKeys.JudgeAcceptedTokens] = statistics.JudgeAcceptedTokens,
         };
         if (!double.IsNaN(statistics.OptimalAcceptance))
         {

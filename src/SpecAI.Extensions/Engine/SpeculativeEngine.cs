@@ -138,7 +138,7 @@ public sealed class SpeculativeEngine
                 throw new InvalidOperationException($"Judge decoding reads the target's hidden states, and '{Target.ModelName}' was loaded without them.");
             }
 
-            verifier ??= new JudgeVerifier(settings.Judge.Threshold);
+            verifier ??= new JudgeVerifier(settings.JudgeThreshold ?? settings.Judge.Threshold, settings.MaxJudgedTokensPerStep);
         }
 
         verifier ??= VerifierFactory.Create(settings.Verifier, settings.Sampling);
