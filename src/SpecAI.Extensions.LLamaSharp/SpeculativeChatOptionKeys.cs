@@ -27,6 +27,13 @@ public static class SpeculativeChatOptionKeys
     /// </summary>
     public const string Constraint = "specai.constraint";
 
+    /// <summary>
+    /// Predicted output (string): text the answer is expected to resemble, drafted where the answer follows it
+    /// (OpenAI's Predicted Outputs). The answer is unchanged; the accepted/rejected draft counts say how much it
+    /// helped. Used with modes none, draft and lookup; multi-draft and judge ignore it.
+    /// </summary>
+    public const string Prediction = "specai.prediction";
+
     /// <summary>Running count of generated tokens on each streaming update's <c>AdditionalProperties</c>.</summary>
     public const string GeneratedTokens = "specai.generated_tokens";
 

@@ -126,6 +126,7 @@ public sealed class SpeculativeEngine
             SpeculationMode.PromptLookup => LookupSource(settings),
             _ => null,
         };
+        drafter = PredictionDrafting.Select(settings, drafter, _draftModel, Target.VocabularySize);
         int maxBranchCount = settings.Mode == SpeculationMode.MultiDraft ? settings.DraftCount : 1;
         var policy = settings.Adaptive && drafter is not null ? AdaptivePolicy : null;
         bool measureBound = settings.MeasuresOptimalAcceptance && verifier.IsLossless && !settings.Sampling.IsGreedy && verifier.Scheme != DraftScheme.TopK;
