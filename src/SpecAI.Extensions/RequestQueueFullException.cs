@@ -1,26 +1,27 @@
 namespace SpecAI.Extensions;
 
 /// <summary>
-/// Thrown when a request cannot be admitted because the bounded queue of waiting requests is full.
-/// Servers answer it with 503 (Service Unavailable) so the caller can retry later.
+/// A request arrived while every generation slot was busy and the waiting queue was full
+/// (<c>MaxConcurrentRequests</c> running, <c>MaxQueuedRequests</c> waiting). Nothing was started: retry later
+/// (an HTTP server answers 503).
 /// </summary>
 public sealed class RequestQueueFullException : InvalidOperationException
 {
-    /// <summary>Creates the exception with a default message.</summary>
+    /// <summary>Creates the exception.</summary>
     public RequestQueueFullException()
-        : base("The request queue is full; retry later.")
+        : base("The request queue is full.")
     {
     }
 
     /// <summary>Creates the exception with a message.</summary>
-    /// <param name="message">What was full and how large it is.</param>
+    /// <param name="message">The message.</param>
     public RequestQueueFullException(string message)
         : base(message)
     {
     }
 
-    /// <summary>Creates the exception with a message and the exception that caused it.</summary>
-    /// <param name="message">What was full and how large it is.</param>
+    /// <summary>Creates the exception with a message and an inner exception.</summary>
+    /// <param name="message">The message.</param>
     /// <param name="innerException">The cause.</param>
     public RequestQueueFullException(string message, Exception innerException)
         : base(message, innerException)

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Net;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
@@ -108,58 +107,59 @@ public sealed class MeaiOpenAIClientTests(StoriesServer fixture)
     [Fact]
     public async Task ClientDisconnect_CancelsItsGeneration_AndTheNextRequestIsServed()
     {
-        // A slow consumer between the server and the model, so the answer is still streaming when the client leaves.
-        var slow = new SlowStreamingChatClient(fixture.Client, TimeSpan.FromMilliseconds(40));
-        await using var server = await LoopbackServer.StartAsync(slow);
-        long generatedBefore = fixture.Client.Statistics.GeneratedTokens;
-        using (var http = server.HttpClient())
+        // A grammar that never lets the story end and slows each step, so the answer is still being generated
+        // when the client leaves; it also tells how far the generation got, from the thread that runs it.
+        var probe = new EndlessSlowConstraint(endToken: 2, TimeSpan.FromMilliseconds(2));
+        fixture.Intercept = (_, options) => (options.AdditionalProperties ??= new())[SpeculativeChatOptionKeys.Constraint] = probe;
+        try
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+            using (var http = fixture.Server.HttpClient())
             {
-                Content = new StringContent("""{"messages":[{"role":"user","content":"Once upon a time"}],"stream":true,"max_tokens":1000,"temperature":0}""", Encoding.UTF8, "application/json"),
-            };
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-            Assert.StartsWith("data: ", await reader.ReadLineAsync());
-        }
+                var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+                {
+                    Content = new StringContent("""{"messages":[{"role":"user","content":"Once upon a time"}],"stream":true,"max_tokens":1500,"temperature":0}""", Encoding.UTF8, "application/json"),
+                };
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                Assert.StartsWith("data: ", await reader.ReadLineAsync());
+            }
 
-        // Disposing the response closed the connection: the server's enumeration ends early, cancelled.
-        bool completed = await slow.Ended.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.False(completed, "the generation was cancelled, not run to the end");
-        long generated = fixture.Client.Statistics.GeneratedTokens - generatedBefore;
-        Assert.True(generated < 200, $"{generated} tokens generated after the client left");
+            // Disposing the response closed the connection: the generation stops well before its 1,500 tokens.
+            int stoppedAt = -1;
+            for (int i = 0; i < 100 && stoppedAt < 0; i++)
+            {
+                int before = probe.Generated;
+                await Task.Delay(200);
+                stoppedAt = probe.Generated == before ? before : -1;
+            }
+
+            Assert.InRange(stoppedAt, 1, 1000);
+        }
+        finally
+        {
+            fixture.Intercept = null;
+        }
 
         var next = await fixture.Server.MeaiChatClient().GetResponseAsync("Hello", new ChatOptions { Temperature = 0, MaxOutputTokens = 8 }).WaitAsync(TimeSpan.FromSeconds(20));
         Assert.False(string.IsNullOrEmpty(next.Text));
     }
 
-    /// <summary>Delays each streamed update and reports whether the stream ran to its end.</summary>
-    private sealed class SlowStreamingChatClient(IChatClient inner, TimeSpan delay) : DelegatingChatClient(inner)
+    /// <summary>Bans the end token, sleeps a little per call, and records the longest answer it has seen.</summary>
+    private sealed class EndlessSlowConstraint(int endToken, TimeSpan delay) : Sampling.ITokenConstraint
     {
-        public TaskCompletionSource<bool> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _generated;
 
-        public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        public int Generated => Volatile.Read(ref _generated);
+
+        public void Apply(ReadOnlySpan<int> generated, Span<double> logits)
         {
-            bool completed = false;
-            try
+            Thread.Sleep(delay);
+            logits[endToken] = double.NegativeInfinity;
+            if (generated.Length > _generated)
             {
-                await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
-                {
-                    await Task.Delay(delay, cancellationToken);
-                    yield return update;
-                }
-
-                completed = true;
+                Volatile.Write(ref _generated, generated.Length);
             }
-            finally
-            {
-                Ended.TrySetResult(completed);
-            }
-        }
-
-        protected override void Dispose(bool disposing)
-        {
         }
     }
 }

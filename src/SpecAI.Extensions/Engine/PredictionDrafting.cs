@@ -2,26 +2,23 @@ using SpecAI.Extensions.Drafting;
 
 namespace SpecAI.Extensions.Engine;
 
-/// <summary>How a request's predicted output (<see cref="GenerationSettings.PredictedTokens"/>) joins the draft source of its mode.</summary>
+/// <summary>How a request's predicted output (<see cref="GenerationSettings.PredictedTokens"/>) becomes its first draft source.</summary>
 internal static class PredictionDrafting
 {
     /// <summary>
-    /// The draft source for a request: the mode's own source when there is no prediction or the mode drafts
-    /// several branches (multi-draft) or is judged (judge); otherwise the prediction, followed on its branch by
-    /// the draft model in <see cref="SpeculationMode.DraftModel"/> (and in prompt lookup when combined with the
-    /// model), with prompt lookup over the committed tokens as its fallback in <see cref="SpeculationMode.PromptLookup"/>.
+    /// The prediction's draft source for a request, or null when it has none or its mode drafts several branches
+    /// (multi-draft) or is judged (judge). In <see cref="SpeculationMode.PromptLookup"/> it falls back to prompt
+    /// lookup over the committed tokens; the draft model, where the mode uses one, fills the draft length below it.
     /// </summary>
     /// <param name="settings">The request.</param>
-    /// <param name="modeSource">The source the mode picked (null when none).</param>
-    /// <param name="draftModel">The engine's draft model (null when none).</param>
     /// <param name="vocabularySize">The target's vocabulary size (predicted tokens must lie below it).</param>
-    /// <returns>The source to draft with (null when none).</returns>
+    /// <returns>The source, or null.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A predicted token lies outside the vocabulary.</exception>
-    public static IDraftSource? Select(GenerationSettings settings, IDraftSource? modeSource, IDraftSource? draftModel, int vocabularySize)
+    public static PredictionDraftSource? Create(GenerationSettings settings, int vocabularySize)
     {
         if (settings.PredictedTokens is not { Count: > 0 } predicted || settings.Mode is SpeculationMode.MultiDraft or SpeculationMode.Judge)
         {
-            return modeSource;
+            return null;
         }
 
         foreach (int token in predicted)
@@ -32,9 +29,6 @@ internal static class PredictionDrafting
             }
         }
 
-        bool lookup = settings.Mode == SpeculationMode.PromptLookup;
-        var prediction = new PredictionDraftSource(predicted, settings.PromptLookupMaxNgram, settings.PromptLookupMinNgram, lookupInCommitted: lookup);
-        var rest = settings.Mode == SpeculationMode.DraftModel || (lookup && settings.CombineLookupWithDraftModel) ? draftModel : null;
-        return rest is null ? prediction : new CombinedDraftSource(prediction, rest);
+        return new PredictionDraftSource(predicted, settings.PromptLookupMaxNgram, settings.PromptLookupMinNgram, lookupInCommitted: settings.Mode == SpeculationMode.PromptLookup);
     }
 }
