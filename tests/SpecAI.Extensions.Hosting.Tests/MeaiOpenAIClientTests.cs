@@ -146,7 +146,7 @@ public sealed class MeaiOpenAIClientTests(StoriesServer fixture)
     }
 
     /// <summary>Bans the end token, sleeps a little per call, and records the longest answer it has seen.</summary>
-    private sealed class EndlessSlowConstraint(int endToken, TimeSpan delay) : Sampling.ITokenConstraint
+    internal sealed class EndlessSlowConstraint(int endToken, TimeSpan delay) : Sampling.ITokenConstraint
     {
         private int _generated;
 

@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.ClientModel.Primitives;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.AI;
@@ -46,8 +47,15 @@ public sealed class LoopbackServer : IAsyncDisposable
     }
 
     /// <summary>An official OpenAI SDK chat client pointed at this server.</summary>
-    public OpenAI.Chat.ChatClient OpenAIChatClient(string model = "stories260K")
-        => new(model, new ApiKeyCredential("not-needed"), new OpenAIClientOptions { Endpoint = new Uri(BaseAddress, "v1"), NetworkTimeout = TimeSpan.FromSeconds(60) });
+    /// <param name="model">The model name it sends.</param>
+    /// <param name="maxRetries">Retries of failed calls (the SDK retries 503 by default).</param>
+    public OpenAI.Chat.ChatClient OpenAIChatClient(string model = "stories260K", int maxRetries = 3)
+        => new(model, new ApiKeyCredential("not-needed"), new OpenAIClientOptions
+        {
+            Endpoint = new Uri(BaseAddress, "v1"),
+            NetworkTimeout = TimeSpan.FromSeconds(60),
+            RetryPolicy = new ClientRetryPolicy(maxRetries),
+        });
 
     /// <summary>Microsoft.Extensions.AI's <see cref="IChatClient"/> over the OpenAI SDK, pointed at this server.</summary>
     public IChatClient MeaiChatClient() => OpenAIChatClient().AsIChatClient();
