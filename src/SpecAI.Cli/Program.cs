@@ -7,4 +7,5 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(AcceptanceCommand.Create());
 root.Subcommands.Add(JudgeCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(RawDecodeCommand.Create());
 return root.Parse(args).Invoke();

@@ -95,7 +95,7 @@ internal sealed class ModelMemory
         {
             acquired = new SequenceSlot(TakeSequence(keep: source));
             Session.CopySequence(source.Sequence, acquired.Sequence);
-            acquired.Cached.AddRange(source.Cached.Take(sourceCommon));
+            acquired.Cached.AddRange(source.Cached);
             Truncate(acquired, sourceCommon);
         }
         else

@@ -69,9 +69,11 @@ public class EngineLimitsTests
         var second = new SpeculationStatistics();
         using (scheduler)
         {
-            var a = scheduler.GenerateAsync([.. system, 1, 2], settings, first).GetAsyncEnumerator();
+            // The first conversation stays running (paused behind its unread tokens) while the second starts.
+            var a = scheduler.GenerateAsync([.. system, 1, 2], settings with { MaxTokens = 400 }, first).GetAsyncEnumerator();
             Assert.True(await a.MoveNextAsync());
             var b = scheduler.GenerateAsync([.. system, 3, 4, 5], settings, second).ToBlockingEnumerable().ToArray();
+            Assert.Equal(1, scheduler.RunningCount);
             Assert.Equal(5, b.Length);
             await a.DisposeAsync();
         }
