@@ -248,6 +248,11 @@ public sealed class SpeculativeChatClient : IChatClient
             settings = settings with { Judge = _judge ?? throw new ArgumentException($"Judge mode needs {nameof(SpeculativeChatClientOptions.JudgeHeadPath)} in the client options.", nameof(options)) };
         }
 
+        if (GenerationSettingsMapper.Prediction(options) is { Length: > 0 } prediction)
+        {
+            settings = settings with { PredictedTokens = _target.Weights.Tokenize(prediction, false, false, Encoding.UTF8).Select(t => (int)t).ToArray() };
+        }
+
         if (options?.ResponseFormat is not ChatResponseFormatJson json || settings.Constraint is not null)
         {
             return settings;
