@@ -121,7 +121,7 @@ public sealed class SpeculativeChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
+        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens, this), options);
         int[] prompt = TokenizePrompt(messages, options);
         bool tools = ChatPromptFormatter.Functions(options).Count > 0 && options?.ToolMode is not NoneChatToolMode;
         var statistics = new SpeculationStatistics();
@@ -185,7 +185,7 @@ public sealed class SpeculativeChatClient : IChatClient
     /// <summary>Generates raw tokens for a request through the same path as the chat methods (tests check laws on tokens).</summary>
     internal async Task<int[]> GenerateTokensAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken = default)
     {
-        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
+        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens, this), options);
         int[] prompt = TokenizePrompt(messages, options);
         var statistics = new SpeculationStatistics();
         var tokens = new List<int>();
@@ -206,7 +206,7 @@ public sealed class SpeculativeChatClient : IChatClient
 
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IAsyncEnumerable<int> tokens, int promptTokens, GenerationSettings settings, IList<string>? stopSequences, ToolCallFormat? toolFormat, SpeculationStatistics statistics, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        bool lossless = settings.Verifier != VerifierKind.Typical && settings.Mode != SpeculationMode.Judge;
+        bool lossless = settings.IsLossless;
         using var activity = SpeculationTelemetry.ActivitySource.StartActivity("specai.generate");
         activity?.SetTag("gen_ai.request.model", Metadata.DefaultModelId);
         activity?.SetTag("specai.mode", settings.Mode.ToString());

@@ -46,11 +46,11 @@ public sealed class SpeculativeChatClientOptions
     public SpeculationMode? Mode { get; set; }
 
     /// <summary>Tokens drafted per step (gamma).</summary>
-    [Range(0, 64)]
+    [Range(0, SpeculationLimits.MaxDraftLength)]
     public int DraftLength { get; set; } = 4;
 
     /// <summary>Drafts per step (k) in <see cref="SpeculationMode.MultiDraft"/>.</summary>
-    [Range(1, 16)]
+    [Range(1, SpeculationLimits.MaxDraftCount)]
     public int DraftCount { get; set; } = 4;
 
     /// <summary>Verification rule; <see cref="VerifierKind.Typical"/> is lossy.</summary>

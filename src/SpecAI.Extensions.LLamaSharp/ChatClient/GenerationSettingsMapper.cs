@@ -5,37 +5,56 @@ using SpecAI.Extensions.Sampling;
 
 namespace SpecAI.Extensions.ChatClient;
 
-/// <summary>Maps <see cref="ChatOptions"/> plus the client's defaults to the engine's settings.</summary>
+/// <summary>
+/// Maps <see cref="ChatOptions"/> plus the client's defaults to the engine's settings. A
+/// <see cref="GenerationSettings"/> returned by <see cref="ChatOptions.RawRepresentationFactory"/> replaces the
+/// client's defaults (it can set what ChatOptions cannot: min-p, repetition penalty, logit bias, prompt-lookup
+/// n-grams...); whatever the ChatOptions and the <c>specai.*</c> keys set explicitly still applies on top.
+/// </summary>
 internal static class GenerationSettingsMapper
 {
-    public static GenerationSettings Map(ChatOptions? chat, SpeculativeChatClientOptions defaults, IReadOnlySet<int> stopTokens)
+    public static GenerationSettings Map(ChatOptions? chat, SpeculativeChatClientOptions defaults, IReadOnlySet<int> stopTokens, IChatClient? client = null)
     {
         var extra = chat?.AdditionalProperties;
-        var mode = Read(extra, SpeculativeChatOptionKeys.Mode, SpeculativeChatOptionKeys.ParseMode) ?? defaults.EffectiveMode;
-        var settings = new GenerationSettings
+        var raw = chat?.RawRepresentationFactory?.Invoke(client!) as GenerationSettings;
+        var basis = raw ?? new GenerationSettings
         {
-            Sampling = new SamplingOptions
-            {
-                Temperature = chat?.Temperature ?? defaults.Temperature,
-                TopP = chat?.TopP ?? 1.0,
-                TopK = chat?.TopK ?? 0,
-                FrequencyPenalty = chat?.FrequencyPenalty ?? 0,
-                PresencePenalty = chat?.PresencePenalty ?? 0,
-            },
-            Seed = chat?.Seed ?? defaults.Seed,
-            MaxTokens = chat?.MaxOutputTokens ?? defaults.MaxOutputTokens,
-            Mode = mode,
-            DraftLength = Read(extra, SpeculativeChatOptionKeys.DraftLength, ParseInt) ?? defaults.DraftLength,
-            DraftCount = mode == SpeculationMode.MultiDraft ? Read(extra, SpeculativeChatOptionKeys.DraftCount, ParseInt) ?? defaults.DraftCount : 1,
-            Verifier = Read(extra, SpeculativeChatOptionKeys.Verifier, SpeculativeChatOptionKeys.ParseVerifier) ?? DefaultVerifier(mode, defaults.Verifier),
-            Adaptive = Read(extra, SpeculativeChatOptionKeys.Adaptive, s => bool.Parse(s)) ?? defaults.Adaptive,
-            MeasureOptimalAcceptance = Read(extra, SpeculativeChatOptionKeys.MeasureOptimalAcceptance, s => bool.Parse(s)),
-            JudgeThreshold = Read(extra, SpeculativeChatOptionKeys.JudgeThreshold, ParseDouble) ?? defaults.JudgeThreshold,
+            Sampling = new SamplingOptions { Temperature = defaults.Temperature },
+            Seed = defaults.Seed,
+            MaxTokens = defaults.MaxOutputTokens,
+            Mode = defaults.EffectiveMode,
+            DraftLength = defaults.DraftLength,
+            DraftCount = defaults.DraftCount,
+            Verifier = defaults.Verifier,
+            Adaptive = defaults.Adaptive,
+            JudgeThreshold = defaults.JudgeThreshold,
             MaxJudgedTokensPerStep = defaults.MaxJudgedTokensPerStep,
-            StopTokens = stopTokens,
+        };
+        var mode = Read(extra, SpeculativeChatOptionKeys.Mode, SpeculativeChatOptionKeys.ParseMode) ?? basis.Mode;
+        var sampling = basis.Sampling;
+        var settings = basis with
+        {
+            Sampling = sampling with
+            {
+                Temperature = chat?.Temperature ?? sampling.Temperature,
+                TopP = chat?.TopP ?? sampling.TopP,
+                TopK = chat?.TopK ?? sampling.TopK,
+                FrequencyPenalty = chat?.FrequencyPenalty ?? sampling.FrequencyPenalty,
+                PresencePenalty = chat?.PresencePenalty ?? sampling.PresencePenalty,
+            },
+            Seed = chat?.Seed ?? basis.Seed,
+            MaxTokens = chat?.MaxOutputTokens ?? basis.MaxTokens,
+            Mode = mode,
+            DraftLength = Read(extra, SpeculativeChatOptionKeys.DraftLength, ParseInt) ?? basis.DraftLength,
+            DraftCount = mode == SpeculationMode.MultiDraft ? Read(extra, SpeculativeChatOptionKeys.DraftCount, ParseInt) ?? basis.DraftCount : 1,
+            Verifier = Read(extra, SpeculativeChatOptionKeys.Verifier, SpeculativeChatOptionKeys.ParseVerifier) ?? DefaultVerifier(mode, basis.Verifier),
+            Adaptive = Read(extra, SpeculativeChatOptionKeys.Adaptive, s => bool.Parse(s)) ?? basis.Adaptive,
+            MeasureOptimalAcceptance = Read(extra, SpeculativeChatOptionKeys.MeasureOptimalAcceptance, s => bool.Parse(s)) ?? basis.MeasureOptimalAcceptance,
+            JudgeThreshold = Read(extra, SpeculativeChatOptionKeys.JudgeThreshold, ParseDouble) ?? basis.JudgeThreshold,
+            StopTokens = basis.StopTokens.Count == 0 ? stopTokens : new HashSet<int>(stopTokens.Concat(basis.StopTokens)),
             Constraint = extra is not null && extra.TryGetValue(SpeculativeChatOptionKeys.Constraint, out object? constraint)
                 ? constraint as ITokenConstraint ?? throw new ArgumentException($"ChatOptions.AdditionalProperties['{SpeculativeChatOptionKeys.Constraint}'] must be an {nameof(ITokenConstraint)}.", "options")
-                : null,
+                : basis.Constraint,
         };
 
         try

@@ -79,6 +79,17 @@ public sealed record GenerationSettings
     /// </summary>
     public IReadOnlyList<int>? PredictedTokens { get; init; }
 
+    /// <summary>
+    /// Whether the answer follows the target's law exactly: asked of the verifier these settings select (a judge at
+    /// threshold 1 never judges; plain decoding has no verifier and is lossless).
+    /// </summary>
+    public bool IsLossless => Mode switch
+    {
+        SpeculationMode.None => true,
+        SpeculationMode.Judge => new Verification.JudgeVerifier(JudgeThreshold ?? Judge?.Threshold ?? 0.5).IsLossless,
+        _ => Verification.VerifierFactory.Create(Verifier, Sampling).IsLossless,
+    };
+
     /// <summary>Whether the optimal-acceptance diagnostic runs for this request (see <see cref="MeasureOptimalAcceptance"/>).</summary>
     public bool MeasuresOptimalAcceptance => MeasureOptimalAcceptance ?? Mode == SpeculationMode.MultiDraft;
 
@@ -92,14 +103,14 @@ public sealed record GenerationSettings
             throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be >= 0.");
         }
 
-        if (DraftLength < 0 || DraftLength > 64)
+        if (DraftLength < 0 || DraftLength > SpeculationLimits.MaxDraftLength)
         {
-            throw new ArgumentOutOfRangeException(nameof(DraftLength), DraftLength, "DraftLength must be in [0, 64].");
+            throw new ArgumentOutOfRangeException(nameof(DraftLength), DraftLength, $"DraftLength must be in [0, {SpeculationLimits.MaxDraftLength}].");
         }
 
-        if (DraftCount < 1 || DraftCount > 16)
+        if (DraftCount < 1 || DraftCount > SpeculationLimits.MaxDraftCount)
         {
-            throw new ArgumentOutOfRangeException(nameof(DraftCount), DraftCount, "DraftCount must be in [1, 16].");
+            throw new ArgumentOutOfRangeException(nameof(DraftCount), DraftCount, $"DraftCount must be in [1, {SpeculationLimits.MaxDraftCount}].");
         }
 
         if (JudgeThreshold is { } judgeThreshold && !(judgeThreshold >= 0 && judgeThreshold <= 1))
