@@ -162,12 +162,7 @@ public sealed class SpeculativeChatClient : IChatClient
 
     /// <summary>The prompt tokens a request would be decoded from (template applied, BOS added when the model wants it).</summary>
     internal int[] TokenizePrompt(IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        string text = _formatter.Format(messages, options);
-        var vocab = _target.Weights.Vocab;
-        var tokens = _target.Weights.Tokenize(text, vocab.ShouldAddBOS, special: true, Encoding.UTF8);
-        return tokens.Select(t => (int)t).ToArray();
-    }
+        => _formatter.Tokenize(messages, options, _options.AllowControlTokensInContent);
 
     /// <summary>Generates raw tokens for a request through the same path as the chat methods (tests check laws on tokens).</summary>
     internal async Task<int[]> GenerateTokensAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken = default)

@@ -92,6 +92,14 @@ public sealed class SpeculativeChatClientOptions
     /// <summary>How tools (<c>ChatOptions.Tools</c>) are presented to the model; Auto picks from its chat template.</summary>
     public ToolCallFormat ToolCallFormat { get; set; } = ToolCallFormat.Auto;
 
+    /// <summary>
+    /// Whether message content may spell control tokens such as <c>&lt;|im_start|&gt;</c>. Off by default: content (user and
+    /// assistant text, instructions, tool declarations, calls and results) is tokenized as plain text, so a message or a web
+    /// page returned by a tool cannot forge turns; only the chat template's own scaffolding produces control tokens. Turn it
+    /// on only when every message is trusted.
+    /// </summary>
+    public bool AllowControlTokensInContent { get; set; }
+
     /// <summary>Receives model load progress in [0, 1] (target, then draft).</summary>
     public IProgress<float>? LoadProgress { get; set; }
 
