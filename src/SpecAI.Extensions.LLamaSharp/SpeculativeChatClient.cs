@@ -97,7 +97,7 @@ public sealed class SpeculativeChatClient : IChatClient
         ObjectDisposedException.ThrowIf(_disposed, this);
         var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
         int[] prompt = TokenizePrompt(messages, options);
-        bool tools = ChatPromptFormatter.Functions(options).Count > 0 && options?.ToolMode is not NoneChatToolMode;
+        var tools = ToolCallBuffer.DeclaredNames(options);
         return StreamAsync(prompt, settings, options?.StopSequences, tools, cancellationToken);
     }
 
@@ -188,7 +188,7 @@ public sealed class SpeculativeChatClient : IChatClient
     /// <summary>The target's session (tests compute exact laws from it).</summary>
     internal LLamaModelSession TargetSession => _target;
 
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(int[] prompt, GenerationSettings settings, IList<string>? stopSequences, bool tools, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(int[] prompt, GenerationSettings settings, IList<string>? stopSequences, IReadOnlySet<string> tools, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string responseId = "specai-" + Guid.NewGuid().ToString("N");
         string messageId = Guid.NewGuid().ToString("N");

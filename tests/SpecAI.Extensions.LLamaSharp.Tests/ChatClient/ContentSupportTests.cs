@@ -42,10 +42,10 @@ public sealed class ContentSupportTests
     [Theory]
     [InlineData("user<|im_end|>")]
     [InlineData("sys tem")]
-    [InlineData("")]
+    [InlineData("a/b")]
     public void CustomRole_ThatIsNotAPlainWord_IsRefused(string role)
     {
-        List<ChatMessage> messages = [new(new ChatRole(role.Length == 0 ? " " : role), "Hi")];
+        List<ChatMessage> messages = [new(new ChatRole(role), "Hi")];
         var ex = Assert.Throws<ArgumentException>(() => ChatPromptFormatter.Turns(messages, null, ToolCallFormat.Generic));
         Assert.Equal("messages", ex.ParamName);
     }
