@@ -351,13 +351,14 @@ public sealed class SpeculativeChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(options);
         options = options.Clone();
         options.Validate();
-        NativeLogging.Install(loggerFactory?.CreateLogger("SpecAI.Extensions.LLamaCpp"));
+        var nativeLogger = loggerFactory?.CreateLogger("SpecAI.Extensions.LLamaCpp");
         bool hasDraft = !string.IsNullOrEmpty(options.DraftModelPath);
-        var progress = options.LoadProgress;
+        var progress = GuardedProgress.Wrap(options.LoadProgress);
         var target = await LLamaModelSession.LoadAsync(
             options.TargetModelPath,
             CreateParameters(options, options.TargetModelPath, options.GpuLayerCount, hiddenStates: !string.IsNullOrEmpty(options.JudgeHeadPath)),
             progress is null ? null : new ScaledProgress(progress, 0, hasDraft ? 0.5f : 1f),
+            nativeLogger,
             cancellationToken).ConfigureAwait(false);
         progress?.Report(hasDraft ? 0.5f : 1f);
         if (!hasDraft)
@@ -371,6 +372,7 @@ public sealed class SpeculativeChatClient : IChatClient
                 options.DraftModelPath!,
                 CreateParameters(options, options.DraftModelPath!, options.DraftGpuLayerCount),
                 progress is null ? null : new ScaledProgress(progress, 0.5f, 1f),
+                nativeLogger,
                 cancellationToken).ConfigureAwait(false);
             progress?.Report(1f);
             try

@@ -1,7 +1,7 @@
 using LLama;
 using LLama.Common;
-using LLama.Exceptions;
 using LLama.Native;
+using Microsoft.Extensions.Logging;
 using SpecAI.Extensions.Engine;
 
 namespace SpecAI.Extensions.Backend;
@@ -17,10 +17,12 @@ public sealed class LLamaModelSession : IModelSession
 
     private readonly LLamaBatch _batch = new();
     private readonly LLamaSeqId[] _sequences = new LLamaSeqId[64];
+    private readonly IDisposable _nativeLog;
     private bool _disposed;
 
-    private LLamaModelSession(string path, LLamaWeights weights, LLamaContext context, ModelParams parameters)
+    private LLamaModelSession(string path, LLamaWeights weights, LLamaContext context, ModelParams parameters, IDisposable nativeLog)
     {
+        _nativeLog = nativeLog;
         Path = path;
         Weights = weights;
         Context = context;
@@ -66,12 +68,26 @@ public sealed class LLamaModelSession : IModelSession
     /// <summary>Loads a GGUF file and creates its context.</summary>
     /// <param name="path">The GGUF file.</param>
     /// <param name="parameters">Model and context parameters (path is taken from <paramref name="path"/>).</param>
-    /// <param name="progress">Receives load progress in [0, 1].</param>
+    /// <param name="progress">Receives load progress in [0, 1]; whatever it throws is dropped.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
     /// <returns>The session.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">llama.cpp could not load the file.</exception>
-    public static async Task<LLamaModelSession> LoadAsync(string path, ModelParams parameters, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidDataException">The file is not a GGUF model, is corrupt, or llama.cpp could not load it.</exception>
+    /// <exception cref="ModelOutOfMemoryException">Memory or VRAM ran out while loading.</exception>
+    public static Task<LLamaModelSession> LoadAsync(string path, ModelParams parameters, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
+        => LoadAsync(path, parameters, progress, nativeLogger: null, cancellationToken);
+
+    /// <summary>Loads a GGUF file and creates its context, sending llama.cpp's log to a logger while the session lives.</summary>
+    /// <param name="path">The GGUF file.</param>
+    /// <param name="parameters">Model and context parameters (path is taken from <paramref name="path"/>).</param>
+    /// <param name="progress">Receives load progress in [0, 1]; whatever it throws is dropped.</param>
+    /// <param name="nativeLogger">Receives llama.cpp's log until the session is disposed (see <see cref="NativeLogging"/>).</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The session.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a GGUF model, is corrupt, or llama.cpp could not load it.</exception>
+    /// <exception cref="ModelOutOfMemoryException">Memory or VRAM ran out while loading.</exception>
+    public static async Task<LLamaModelSession> LoadAsync(string path, ModelParams parameters, IProgress<float>? progress, ILogger? nativeLogger, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -80,27 +96,15 @@ public sealed class LLamaModelSession : IModelSession
             throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
         }
 
-        NativeLogging.Install(null);
-        LLamaWeights weights;
+        var nativeLog = NativeLogging.Install(nativeLogger);
         try
         {
-            weights = await LLamaWeights.LoadFromFileAsync(parameters, cancellationToken, progress).ConfigureAwait(false);
-        }
-        catch (LoadWeightsFailedException ex)
-        {
-            throw new InvalidDataException($"llama.cpp could not load '{path}': not a valid GGUF model for this backend.", ex);
-        }
-
-        try
-        {
-            // Without a size llama.cpp would allocate the training context (128k for many models).
-            parameters.ContextSize ??= Math.Min(weights.ContextSize > 0 ? (uint)weights.ContextSize : DefaultContextSize, DefaultContextSize);
-            var context = weights.CreateContext(parameters);
-            return new LLamaModelSession(path, weights, context, parameters);
+            var (weights, context) = await ModelFileLoader.LoadAsync(path, parameters, progress, cancellationToken).ConfigureAwait(false);
+            return new LLamaModelSession(path, weights, context, parameters, nativeLog);
         }
         catch
         {
-            weights.Dispose();
+            nativeLog.Dispose();
             throw;
         }
     }
@@ -186,5 +190,6 @@ public sealed class LLamaModelSession : IModelSession
         _disposed = true;
         Context.Dispose();
         Weights.Dispose();
+        _nativeLog.Dispose();
     }
 }
