@@ -29,6 +29,7 @@ public sealed class SpeculativeChatClient : IChatClient
     private readonly LLamaModelSession? _draft;
     private readonly SpeculativeEngine _engine;
     private readonly ChatPromptFormatter _formatter;
+    private readonly RequestConstraints _constraints;
     private readonly HashSet<int> _stopTokens;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ILogger _logger;
@@ -55,6 +56,7 @@ public sealed class SpeculativeChatClient : IChatClient
         _formatter = new ChatPromptFormatter(_target.Weights, _options.ToolCallFormat);
         _stopTokens = EndOfGenerationTokens(_target.Weights);
         _tokenTexts = new Lazy<string[]>(() => DecodeVocabulary(_target.Weights));
+        _constraints = new RequestConstraints(() => TokenTexts, _stopTokens, _formatter.ToolFormat);
         try
         {
             _judge = LoadJudge(_options, _target);
@@ -302,9 +304,8 @@ public sealed class SpeculativeChatClient : IChatClient
     }
 
     /// <summary>
-    /// Adds what the client owns to the mapped settings: the judge head in Judge mode, and for JSON response
-    /// formats a grammar mask applied to draft and target alike (the answer always parses, and speculation
-    /// stays lossless with respect to the constrained target).
+    /// Adds what the client owns to the mapped settings: the judge head in Judge mode, and for a required tool call
+    /// or a JSON response format a grammar mask applied to draft and target alike (see <see cref="RequestConstraints"/>).
     /// </summary>
     private GenerationSettings CompleteSettings(GenerationSettings settings, ChatOptions? options)
     {
@@ -313,13 +314,7 @@ public sealed class SpeculativeChatClient : IChatClient
             settings = settings with { Judge = _judge ?? throw new ArgumentException($"Judge mode needs {nameof(SpeculativeChatClientOptions.JudgeHeadPath)} in the client options.", nameof(options)) };
         }
 
-        if (options?.ResponseFormat is not ChatResponseFormatJson json || settings.Constraint is not null)
-        {
-            return settings;
-        }
-
-        var schema = json.Schema is { } element ? Constraints.JsonSchemaSubset.FromJson(element) : null;
-        return settings with { Constraint = new Constraints.JsonTokenConstraint(TokenTexts, _stopTokens, schema) };
+        return settings.Constraint is null && _constraints.For(options) is { } constraint ? settings with { Constraint = constraint } : settings;
     }
 
     private static UsageDetails Usage(int input, int output, SpeculationStatistics statistics)
