@@ -12,7 +12,8 @@ namespace SpecAI.Extensions.ChatClient;
 /// built-in templates only copy a content, or trim it (C <c>isspace</c>), so a marker comes back either with its
 /// vertical tabs (copied) or without them (trimmed), and the content goes in its place, trimmed the same way.
 /// Everything outside the markers is scaffolding. Vertical tabs never occur in template scaffolding, so a space the
-/// template writes next to a content is never mistaken for a pad.
+/// template writes next to a content is never mistaken for a pad. A content that is empty or only whitespace goes in as
+/// itself (some templates test for an empty content, and whitespace cannot spell a turn); it then counts as scaffolding.
 /// </remarks>
 internal static class TemplatePrompt
 {
@@ -27,7 +28,8 @@ internal static class TemplatePrompt
         template.AddAssistant = true;
         for (int i = 0; i < turns.Count; i++)
         {
-            template.Add(turns[i].Role, string.Create(CultureInfo.InvariantCulture, $"{Pad}{open}{i}]]{Pad}"));
+            string content = turns[i].Content;
+            template.Add(turns[i].Role, content.All(PromptTokenizer.IsCSpace) ? content : string.Create(CultureInfo.InvariantCulture, $"{Pad}{open}{i}]]{Pad}"));
         }
 
         string rendered = Encoding.UTF8.GetString(template.Apply());

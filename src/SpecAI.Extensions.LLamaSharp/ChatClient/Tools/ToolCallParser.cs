@@ -123,8 +123,9 @@ internal static class ToolCallParser
             call = new FunctionCallContent("call_" + Guid.NewGuid().ToString("N")[..12], name.GetString()!, arguments);
             return true;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
+            // Bad JSON, or text that is not valid UTF-16 (a lone surrogate): not a call.
             return false;
         }
     }
