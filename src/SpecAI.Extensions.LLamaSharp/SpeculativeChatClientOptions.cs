@@ -84,9 +84,26 @@ public sealed class SpeculativeChatClientOptions
     [Range(8, 1 << 16)]
     public int BatchSize { get; set; } = 512;
 
-    /// <summary>KV sequences per context (bounds the multi-draft count).</summary>
-    [Range(1, 64)]
-    public int SequenceCount { get; set; } = 8;
+    /// <summary>Most KV sequences a context may have (llama.cpp's limit as this library uses it).</summary>
+    public const int MaxSequenceCount = 64;
+
+    /// <summary>
+    /// KV sequences per context; 0 (default) sizes it for <see cref="MaxConcurrentRequests"/> requests (times
+    /// <see cref="DraftCount"/> in multi-draft) plus a few cached conversations. Bounds the multi-draft count.
+    /// </summary>
+    [Range(0, MaxSequenceCount)]
+    public int SequenceCount { get; set; }
+
+    /// <summary>
+    /// Requests decoded together in shared batches (default 8); more wait in a queue. The context's KV cells
+    /// (<see cref="ContextSize"/>) are shared by the running requests: raise it for many long conversations.
+    /// </summary>
+    [Range(1, 256)]
+    public int MaxConcurrentRequests { get; set; } = 8;
+
+    /// <summary>Requests that may wait for a free slot (default 32); one more fails at once with <see cref="RequestQueueFullException"/>.</summary>
+    [Range(0, 1 << 20)]
+    public int MaxQueuedRequests { get; set; } = 32;
 
     /// <summary>
     /// A trained judge head file (see <c>SpecAI.Extensions.Judge.JudgeHead.Save</c>) for <see cref="SpeculationMode.Judge"/>.
@@ -94,6 +111,18 @@ public sealed class SpeculativeChatClientOptions
     /// Setting it loads the target with hidden-state output (slower per batch): only set it when you use the mode.
     /// </summary>
     public string? JudgeHeadPath { get; set; }
+
+    /// <summary>
+    /// Judge threshold in [0, 1] for <see cref="SpeculationMode.Judge"/>: a draft token the standard rule rejects is kept
+    /// when the judge scores it above this. 1 never judges (exactly standard verification); lower is faster and LOSSIER.
+    /// Null takes the head's default threshold. Per request: <see cref="SpeculativeChatOptionKeys.JudgeThreshold"/>.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double? JudgeThreshold { get; set; }
+
+    /// <summary>Most draft tokens the judge may keep per verification step (bounds how far one step can drift); null for no limit.</summary>
+    [Range(1, 64)]
+    public int? MaxJudgedTokensPerStep { get; set; }
 
     /// <summary>How tools (<c>ChatOptions.Tools</c>) are presented to the model; Auto picks from its chat template.</summary>
     public ToolCallFormat ToolCallFormat { get; set; } = ToolCallFormat.Auto;
@@ -156,7 +185,7 @@ public sealed class SpeculativeChatClientOptions
             }
         }
 
-        if (mode == SpeculationMode.MultiDraft && DraftCount > SequenceCount)
+        if (mode == SpeculationMode.MultiDraft && SequenceCount > 0 && DraftCount > SequenceCount)
         {
             throw new ArgumentException($"{nameof(DraftCount)} {DraftCount} exceeds {nameof(SequenceCount)} {SequenceCount}.", nameof(DraftCount));
         }

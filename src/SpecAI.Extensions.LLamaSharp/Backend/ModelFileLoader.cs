@@ -19,6 +19,31 @@ internal static class ModelFileLoader
         "erroroutofhostmemory", "insufficient memory", "not enough memory", "failed to create buffer",
     ];
 
+    /// <summary>Loads on the calling thread (through LLamaSharp's asynchronous loader when there is progress to report or a token to watch).</summary>
+    /// <exception cref="InvalidDataException">Not a GGUF model, corrupt, or refused by llama.cpp.</exception>
+    /// <exception cref="ModelOutOfMemoryException">Memory or VRAM ran out.</exception>
+    public static (LLamaWeights Weights, LLamaContext Context) Load(string path, ModelParams parameters, IProgress<float>? progress, CancellationToken cancellationToken)
+    {
+        if (progress is not null || cancellationToken.CanBeCanceled)
+        {
+            return LoadAsync(path, parameters, progress, cancellationToken).GetAwaiter().GetResult();
+        }
+
+        GgufReader.ValidateModelFile(path);
+        using var nativeLog = NativeLogging.Capture();
+        LLamaWeights weights;
+        try
+        {
+            weights = LLamaWeights.LoadFromFile(parameters);
+        }
+        catch (LoadWeightsFailedException ex)
+        {
+            throw Failure(path, nativeLog.Lines, ex);
+        }
+
+        return CreateContext(path, weights, parameters, nativeLog);
+    }
+
     /// <exception cref="InvalidDataException">Not a GGUF model, corrupt, or refused by llama.cpp.</exception>
     /// <exception cref="ModelOutOfMemoryException">Memory or VRAM ran out.</exception>
     public static async Task<(LLamaWeights Weights, LLamaContext Context)> LoadAsync(string path, ModelParams parameters, IProgress<float>? progress, CancellationToken cancellationToken)
@@ -35,6 +60,11 @@ internal static class ModelFileLoader
             throw Failure(path, nativeLog.Lines, ex);
         }
 
+        return CreateContext(path, weights, parameters, nativeLog);
+    }
+
+    private static (LLamaWeights, LLamaContext) CreateContext(string path, LLamaWeights weights, ModelParams parameters, NativeLogCapture nativeLog)
+    {
         try
         {
             // Without a size llama.cpp would allocate the training context (128k for many models).

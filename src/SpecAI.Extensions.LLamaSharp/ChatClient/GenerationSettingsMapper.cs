@@ -30,6 +30,8 @@ internal static class GenerationSettingsMapper
             Verifier = Read(extra, SpeculativeChatOptionKeys.Verifier, SpeculativeChatOptionKeys.ParseVerifier) ?? DefaultVerifier(mode, defaults.Verifier),
             Adaptive = Read(extra, SpeculativeChatOptionKeys.Adaptive, s => bool.Parse(s)) ?? defaults.Adaptive,
             MeasureOptimalAcceptance = Read(extra, SpeculativeChatOptionKeys.MeasureOptimalAcceptance, s => bool.Parse(s)),
+            JudgeThreshold = Read(extra, SpeculativeChatOptionKeys.JudgeThreshold, ParseDouble) ?? defaults.JudgeThreshold,
+            MaxJudgedTokensPerStep = defaults.MaxJudgedTokensPerStep,
             StopTokens = stopTokens,
             Constraint = extra is not null && extra.TryGetValue(SpeculativeChatOptionKeys.Constraint, out object? constraint)
                 ? constraint as ITokenConstraint ?? throw new ArgumentException($"ChatOptions.AdditionalProperties['{SpeculativeChatOptionKeys.Constraint}'] must be an {nameof(ITokenConstraint)}.", "options")
@@ -53,6 +55,8 @@ internal static class GenerationSettingsMapper
 
     private static int ParseInt(string value) => int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture);
 
+    private static double ParseDouble(string value) => double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
+
     private static T? Read<T>(AdditionalPropertiesDictionary? extra, string key, Func<string, T> parse)
         where T : struct
     {
@@ -67,7 +71,7 @@ internal static class GenerationSettingsMapper
             {
                 T typed => typed,
                 string text => parse(text),
-                IConvertible convertible when typeof(T) == typeof(int) || typeof(T) == typeof(bool) => (T)Convert.ChangeType(convertible, typeof(T), CultureInfo.InvariantCulture),
+                IConvertible convertible when typeof(T) == typeof(int) || typeof(T) == typeof(bool) || typeof(T) == typeof(double) => (T)Convert.ChangeType(convertible, typeof(T), CultureInfo.InvariantCulture),
                 _ => parse(value.ToString() ?? string.Empty),
             };
         }

@@ -48,6 +48,12 @@ public sealed record GenerationSettings
     /// <summary>The judge head for <see cref="SpeculationMode.Judge"/> (LOSSY); the target session must provide hidden states.</summary>
     public Judge.JudgeHead? Judge { get; init; }
 
+    /// <summary>Judge threshold in [0, 1] for this generation (1 = never judge); null takes the head's default. LOSSY below 1.</summary>
+    public double? JudgeThreshold { get; init; }
+
+    /// <summary>Most draft tokens the judge may keep per verification step; null for no limit.</summary>
+    public int? MaxJudgedTokensPerStep { get; init; }
+
     /// <summary>
     /// Whether to record, at each verified node with sampled drafts, the optimal and the achieved acceptance
     /// (<see cref="Verification.OptimalAcceptance"/>; costs O(V log V) per node). <see langword="null"/> (default):
@@ -85,6 +91,16 @@ public sealed record GenerationSettings
         if (DraftCount < 1 || DraftCount > 16)
         {
             throw new ArgumentOutOfRangeException(nameof(DraftCount), DraftCount, "DraftCount must be in [1, 16].");
+        }
+
+        if (JudgeThreshold is { } judgeThreshold && !(judgeThreshold >= 0 && judgeThreshold <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(JudgeThreshold), judgeThreshold, "JudgeThreshold must be in [0, 1] (1 = never judge).");
+        }
+
+        if (MaxJudgedTokensPerStep < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxJudgedTokensPerStep), MaxJudgedTokensPerStep, "MaxJudgedTokensPerStep must be at least 1 (null for no limit).");
         }
 
         if (PromptLookupMinNgram < 1)

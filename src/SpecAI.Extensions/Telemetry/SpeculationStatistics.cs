@@ -13,7 +13,8 @@ public sealed class SpeculationStatistics
     private readonly object _gate = new();
     private readonly long[] _acceptedLengthHistogram = new long[HistogramLength];
     private readonly Dictionary<int, (long Count, long Ticks)> _targetBatchCost = new();
-    private long _targetCalls, _draftCalls, _prefillCalls, _draftedTokens, _acceptedTokens, _generatedTokens, _lossySteps;
+    private long _prefillTokens;
+    private long _targetCalls, _draftCalls, _prefillCalls, _draftedTokens, _acceptedTokens, _generatedTokens, _lossySteps, _judgeAcceptedTokens;
     private long _targetTicks, _draftTicks, _verifyTicks, _prefillTicks;
     private double _optimalAcceptanceSum, _achievedAcceptanceSum;
     private long _acceptanceBoundSamples;
@@ -34,6 +35,9 @@ public sealed class SpeculationStatistics
     /// <summary>Prompt decodes (prefill chunks) of the target.</summary>
     public long PrefillCalls { get { lock (_gate) { return _prefillCalls; } } }
 
+    /// <summary>Prompt tokens the target decoded (what its KV cache did not already hold: a follow-up turn decodes only its new part).</summary>
+    public long PrefillTokens { get { lock (_gate) { return _prefillTokens; } } }
+
     /// <summary>Tokens proposed to the target (distinct draft-tree nodes).</summary>
     public long DraftedTokens { get { lock (_gate) { return _draftedTokens; } } }
 
@@ -45,6 +49,9 @@ public sealed class SpeculationStatistics
 
     /// <summary>Steps verified by a LOSSY rule (typical acceptance, judge); 0 means every token followed the target's law.</summary>
     public long LossySteps { get { lock (_gate) { return _lossySteps; } } }
+
+    /// <summary>Drafted tokens kept only because the judge accepted them (the standard rule had rejected them); LOSSY. Included in <see cref="AcceptedTokens"/>.</summary>
+    public long JudgeAcceptedTokens { get { lock (_gate) { return _judgeAcceptedTokens; } } }
 
     /// <summary>Accepted tokens per drafted token (0 when nothing was drafted).</summary>
     public double AcceptanceRate { get { lock (_gate) { return _draftedTokens == 0 ? 0 : (double)_acceptedTokens / _draftedTokens; } } }
@@ -179,6 +186,10 @@ public sealed class SpeculationStatistics
         }
     }
 
+    /// <summary>Counts prompt tokens decoded by the target (in prefill chunks or together with a step).</summary>
+    /// <param name="count">Tokens.</param>
+    public void RecordPrefillTokens(int count) { lock (_gate) { _prefillTokens += count; } }
+
     /// <summary>Adds drafting time spent outside decodes (sampling the drafts).</summary>
     /// <param name="elapsed">The time.</param>
     public void RecordDraftOverhead(TimeSpan elapsed) { lock (_gate) { _draftTicks += elapsed.Ticks; } }
@@ -201,6 +212,19 @@ public sealed class SpeculationStatistics
             if (lossy)
             {
                 _lossySteps++;
+            }
+        }
+    }
+
+    /// <summary>Records drafted tokens the judge kept in one step (they also count as accepted in <see cref="RecordStep"/>).</summary>
+    /// <param name="count">Tokens the judge kept.</param>
+    public void RecordJudgeAcceptedTokens(int count)
+    {
+        if (count > 0)
+        {
+            lock (_gate)
+            {
+                _judgeAcceptedTokens += count;
             }
         }
     }
@@ -235,10 +259,12 @@ public sealed class SpeculationStatistics
                 _targetCalls += other._targetCalls;
                 _draftCalls += other._draftCalls;
                 _prefillCalls += other._prefillCalls;
+                _prefillTokens += other._prefillTokens;
                 _draftedTokens += other._draftedTokens;
                 _acceptedTokens += other._acceptedTokens;
                 _generatedTokens += other._generatedTokens;
                 _lossySteps += other._lossySteps;
+                _judgeAcceptedTokens += other._judgeAcceptedTokens;
                 _targetTicks += other._targetTicks;
                 _draftTicks += other._draftTicks;
                 _verifyTicks += other._verifyTicks;
@@ -279,7 +305,8 @@ public sealed class SpeculationStatistics
         $"(rate {AcceptanceRate:F3}, {TokensPerTargetCall:F2} tokens/call)" +
         (double.IsNaN(OptimalAcceptance) ? string.Empty : $", acceptance achieved {AchievedAcceptance:F3} of optimal {OptimalAcceptance:F3}") +
         (StepsWithSpeculationOff > 0 ? $", speculation off {StepsWithSpeculationOff} steps" : string.Empty) +
-        (LossySteps > 0 ? $", LOSSY steps {LossySteps}" : string.Empty);
+        (LossySteps > 0 ? $", LOSSY steps {LossySteps}" : string.Empty) +
+        (JudgeAcceptedTokens > 0 ? $", judge-accepted tokens {JudgeAcceptedTokens}" : string.Empty);
 
     internal static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
 }
