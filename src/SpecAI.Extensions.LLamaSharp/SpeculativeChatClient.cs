@@ -245,6 +245,11 @@ public sealed class SpeculativeChatClient : IChatClient
             settings = settings with { Judge = _judge ?? throw new ArgumentException($"Judge mode needs {nameof(SpeculativeChatClientOptions.JudgeHeadPath)} in the client options.", nameof(options)) };
         }
 
+        if (GenerationSettingsMapper.Prediction(options) is { Length: > 0 } prediction)
+        {
+            settings = settings with { PredictedTokens = _target.Weights.Tokenize(prediction, false, false, Encoding.UTF8).Select(t => (int)t).ToArray() };
+        }
+
         return settings.Constraint is null && _constraints.For(options) is { } constraint ? settings with { Constraint = constraint } : settings;
     }
 

@@ -30,6 +30,13 @@ public static class SpeculativeChatOptionKeys
     /// <summary>Judge threshold in [0, 1] for this request (double; 1 = never judge); overrides <see cref="SpeculativeChatClientOptions.JudgeThreshold"/>.</summary>
     public const string JudgeThreshold = "specai.judge_threshold";
 
+    /// <summary>
+    /// Predicted output (string): text the answer is expected to resemble, drafted where the answer follows it
+    /// (OpenAI's Predicted Outputs). The answer is unchanged; the accepted/rejected draft counts say how much it
+    /// helped. Used with modes none, draft and lookup; multi-draft and judge ignore it.
+    /// </summary>
+    public const string Prediction = "specai.prediction";
+
     /// <summary>Running count of generated tokens on each streaming update's <c>AdditionalProperties</c>.</summary>
     public const string GeneratedTokens = "specai.generated_tokens";
 

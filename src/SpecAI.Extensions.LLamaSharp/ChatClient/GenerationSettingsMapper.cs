@@ -50,6 +50,18 @@ internal static class GenerationSettingsMapper
         return settings;
     }
 
+    /// <summary>The request's predicted output (<see cref="SpeculativeChatOptionKeys.Prediction"/>), to be tokenized by the client; null when none.</summary>
+    /// <exception cref="ArgumentException">The value is not a string.</exception>
+    public static string? Prediction(ChatOptions? chat)
+    {
+        if (chat?.AdditionalProperties is not { } extra || !extra.TryGetValue(SpeculativeChatOptionKeys.Prediction, out object? value) || value is null)
+        {
+            return null;
+        }
+
+        return value as string ?? throw new ArgumentException($"ChatOptions.AdditionalProperties['{SpeculativeChatOptionKeys.Prediction}'] must be a string (the predicted text), not {value.GetType().Name}.", "options");
+    }
+
     private static VerifierKind DefaultVerifier(SpeculationMode mode, VerifierKind configured) =>
         mode == SpeculationMode.MultiDraft && configured == VerifierKind.Standard ? VerifierKind.KSeq : configured;
 

@@ -70,6 +70,15 @@ public sealed record GenerationSettings
     /// <summary>Shortest n-gram prompt lookup matches. Default 1.</summary>
     public int PromptLookupMinNgram { get; init; } = 1;
 
+    /// <summary>
+    /// Predicted output (OpenAI's Predicted Outputs), as target tokens: drafted where the answer follows it
+    /// (<see cref="Drafting.PredictionDraftSource"/>). The answer is unchanged; only the number of target calls.
+    /// Used in <see cref="SpeculationMode.None"/>, <see cref="SpeculationMode.DraftModel"/> (the draft model fills
+    /// the draft length below the predicted tokens) and <see cref="SpeculationMode.PromptLookup"/> (looked up in the
+    /// prediction first); ignored by multi-draft and judge decoding. Null or empty: no prediction.
+    /// </summary>
+    public IReadOnlyList<int>? PredictedTokens { get; init; }
+
     /// <summary>Whether the optimal-acceptance diagnostic runs for this request (see <see cref="MeasureOptimalAcceptance"/>).</summary>
     public bool MeasuresOptimalAcceptance => MeasureOptimalAcceptance ?? Mode == SpeculationMode.MultiDraft;
 
