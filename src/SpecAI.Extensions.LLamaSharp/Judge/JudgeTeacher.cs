@@ -75,9 +75,7 @@ public sealed class JudgeTeacher : ITargetContinuation, IDisposable
     public int[] PromptTokens(string userMessage)
     {
         ArgumentNullException.ThrowIfNull(userMessage);
-        string text = _formatter.Format([new ChatMessage(ChatRole.User, userMessage)], null);
-        var weights = _session.Weights;
-        return weights.Tokenize(text, weights.Vocab.ShouldAddBOS, special: true, Encoding.UTF8).Select(t => (int)t).ToArray();
+        return _formatter.Tokenize([new ChatMessage(ChatRole.User, userMessage)], null, controlTokensInContent: false);
     }
 
     /// <summary>
