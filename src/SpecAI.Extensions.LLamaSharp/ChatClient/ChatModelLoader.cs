@@ -16,13 +16,14 @@ internal static class ChatModelLoader
     /// <exception cref="IncompatibleDraftModelException">The draft cannot draft for the target under the configured mapping.</exception>
     public static (LLamaModelSession Target, LLamaModelSession? Draft, VocabularyBridge? Vocabulary) Load(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
     {
-        NativeLogging.Install(loggerFactory?.CreateLogger("SpecAI.Extensions.LLamaCpp"));
+        var nativeLogger = loggerFactory?.CreateLogger("SpecAI.Extensions.LLamaCpp");
         bool hasDraft = !string.IsNullOrEmpty(options.DraftModelPath);
-        var progress = options.LoadProgress;
+        var progress = GuardedProgress.Wrap(options.LoadProgress);
         var target = LLamaModelSession.Load(
             options.TargetModelPath,
             CreateParameters(options, options.TargetModelPath, options.GpuLayerCount, hiddenStates: !string.IsNullOrEmpty(options.JudgeHeadPath)),
             progress is null ? null : new ScaledProgress(progress, 0, hasDraft ? 0.5f : 1f),
+            nativeLogger,
             cancellationToken);
         progress?.Report(hasDraft ? 0.5f : 1f);
         if (!hasDraft)
@@ -36,6 +37,7 @@ internal static class ChatModelLoader
                 options.DraftModelPath!,
                 CreateParameters(options, options.DraftModelPath!, options.DraftGpuLayerCount),
                 progress is null ? null : new ScaledProgress(progress, 0.5f, 1f),
+                nativeLogger,
                 cancellationToken);
             progress?.Report(1f);
             try

@@ -25,10 +25,10 @@ namespace SpecAI.Extensions.Engine;
 public sealed class AdaptiveDraftPolicy
 {
     /// <summary>Deepest draft position tracked.</summary>
-    public const int MaxDepth = 64;
+    public const int MaxDepth = SpeculationLimits.MaxDraftLength;
 
     /// <summary>Most drafts per step tracked.</summary>
-    public const int MaxCount = 16;
+    public const int MaxCount = SpeculationLimits.MaxDraftCount;
 
     private const double PriorAcceptance = 0.5;
     private readonly BatchCostCurve _targetCost;
@@ -183,62 +183,18 @@ public sealed class AdaptiveDraftPolicy
         return expected;
     }
 
-    /// <summary>Estimated tokens per second of a plan (L = 0: plain decoding); NaN before the target was measured.</summary>
+    /// <summary>Estimated tokens per second of a plan for one request alone (L = 0: plain decoding); NaN before the target was measured.</summary>
     /// <param name="length">L.</param>
     /// <param name="count">k.</param>
     /// <returns>Tokens per second.</returns>
-    public double TokensPerSecond(int length, int count)
-    {
-        if (length <= 0)
-        {
-            return 1 / TargetCost(1);
-        }
-
-        double cost = length * DraftCost(count) + TargetCost(1 + count * length);
-        return ExpectedTokens(length, count) / cost;
-    }
+    public double TokensPerSecond(int length, int count) => BatchTokensPerSecond(length, count, requests: 1, otherRows: 0);
 
     /// <summary>Chooses the plan of the next step.</summary>
     /// <param name="maxLength">Longest allowed draft (the configured draft length).</param>
     /// <param name="maxCount">Most drafts allowed (the configured draft count).</param>
     /// <returns>The plan.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A bound is negative, or the count is below 1.</exception>
-    public DraftPlan Choose(int maxLength, int maxCount)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
-        maxLength = Math.Min(maxLength, MaxDepth);
-        maxCount = Math.Min(maxCount, MaxCount);
-        _steps++;
-        if (maxLength == 0 || _steps <= WarmupSteps || double.IsNaN(TargetCost(1)))
-        {
-            return Current = new DraftPlan(maxLength, maxCount, IsProbe: false);
-        }
-
-        double plain = TokensPerSecond(0, 1);
-        double best = 0;
-        var plan = new DraftPlan(0, 1, IsProbe: false);
-        for (int k = 1; k <= maxCount; k++)
-        {
-            for (int length = 1; length <= maxLength; length++)
-            {
-                double rate = TokensPerSecond(length, k);
-                if (rate > best)
-                {
-                    best = rate;
-                    plan = new DraftPlan(length, k, IsProbe: false);
-                }
-            }
-        }
-
-        if (best > plain)
-        {
-            _offSteps = 0;
-            return Current = plan;
-        }
-
-        return Probe(maxLength, maxCount);
-    }
+    public DraftPlan Choose(int maxLength, int maxCount) => ChooseShared(maxLength, maxCount, requests: 1, otherRows: 0);
 
     /// <summary>
     /// Estimated tokens per second of a tick in which <paramref name="requests"/> requests each draft k
@@ -274,11 +230,6 @@ public sealed class AdaptiveDraftPolicy
     /// <returns>The plan.</returns>
     public DraftPlan ChooseShared(int maxLength, int maxCount, int requests, int otherRows)
     {
-        if (requests <= 1 && otherRows == 0)
-        {
-            return Choose(maxLength, maxCount);
-        }
-
         ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
         maxLength = Math.Min(maxLength, MaxDepth);

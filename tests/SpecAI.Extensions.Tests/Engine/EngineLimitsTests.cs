@@ -81,4 +81,41 @@ public class EngineLimitsTests
         Assert.Equal(41, first.PrefillTokens);
         Assert.Equal(2, second.PrefillTokens);
     }
+
+    [Fact]
+    public async Task LongPrompt_IsPrefilledInChunks_WhileAnotherAnswerKeepsStreaming()
+    {
+        // Each decode takes a millisecond, so the first answer is still streaming when the long prompt arrives.
+        var kit = new EngineTestKit(12, contextSize: 1024, maxBatchSize: 64, onTargetDecode: _ => Thread.Sleep(1));
+        kit.Engine.PrefillChunkSize = 8;
+        using var scheduler = new GenerationScheduler(new GenerationSchedulerOptions { MaxUnreadTokens = 1 << 20 });
+        scheduler.Attach(kit.Engine);
+        var settings = new GenerationSettings { Sampling = SamplingOptions.Greedy, MaxTokens = 400, Mode = SpeculationMode.None };
+        var running = scheduler.GenerateAsync([1, 2], settings, new SpeculationStatistics()).GetAsyncEnumerator();
+        Assert.True(await running.MoveNextAsync());
+        int[] longPrompt = Enumerable.Range(0, 200).Select(i => i % 12).ToArray();
+        var longRequest = scheduler.GenerateAsync(longPrompt, settings with { MaxTokens = 3 }, new SpeculationStatistics()).ToBlockingEnumerable().ToArray();
+        Assert.Equal(3, longRequest.Length);
+
+        // The 199 prompt tokens went in chunks of at most 8 beside the running answer's row: no batch held more.
+        Assert.True(kit.Target.BatchSizes.Max() <= 8 + 1, string.Join(",", kit.Target.BatchSizes));
+        await running.DisposeAsync();
+    }
+
+    [Fact]
+    public void InterleavedConversations_EachReuseTheirOwnCachedPrefix()
+    {
+        var kit = new EngineTestKit(12);
+        var settings = new GenerationSettings { Sampling = SamplingOptions.Greedy, MaxTokens = 6, Mode = SpeculationMode.DraftModel };
+        int[] a1 = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        int[] b1 = [11, 10, 9, 8, 7, 6, 5, 4, 3, 2];
+        var answerA = kit.Generate(a1, settings);
+        var answerB = kit.Generate(b1, settings);
+        var statistics = new SpeculationStatistics();
+        kit.Generate([.. a1, .. answerA, 4, 4], settings, statistics);
+        Assert.InRange(statistics.PrefillTokens, 1, 3);
+        statistics = new SpeculationStatistics();
+        kit.Generate([.. b1, .. answerB, 5, 5], settings, statistics);
+        Assert.InRange(statistics.PrefillTokens, 1, 3);
+    }
 }
