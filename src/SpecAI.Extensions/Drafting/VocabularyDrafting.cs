@@ -14,7 +14,7 @@ internal sealed class VocabularyDrafting
 {
     private readonly VocabularyBridge _vocabulary;
     private readonly float[] _projected;
-    private readonly double[] _textLaw;
+    private readonly double[] _textLogits;
     private readonly List<int> _proposed = new();
     private int[] _penaltyHistory = new int[64];
 
@@ -22,7 +22,7 @@ internal sealed class VocabularyDrafting
     {
         _vocabulary = vocabulary;
         _projected = vocabulary.DraftsText ? [] : new float[vocabulary.Target.Count];
-        _textLaw = vocabulary.DraftsText ? new double[vocabulary.Draft.Count] : [];
+        _textLogits = vocabulary.DraftsText ? new double[vocabulary.Draft.Count] : [];
     }
 
     public bool DraftsText => _vocabulary.DraftsText;
@@ -65,9 +65,10 @@ internal sealed class VocabularyDrafting
     }
 
     /// <summary>
-    /// Text drafting: draws the draft's next token in its own vocabulary, with the request's sampling transforms
-    /// but no logit bias or constraint (those name target ids). Any law is fine: the target verifies the text as
-    /// a deterministic draft.
+    /// Text drafting: the draft's most likely next token in its own vocabulary, after the request's penalties (no
+    /// logit bias or constraint: those name target ids). Greedy at every temperature: the target accepts a
+    /// deterministic draft x with probability p(x), which the most likely token maximises when the draft
+    /// resembles the target; any choice keeps the output lossless.
     /// </summary>
     public void DrawText(DraftJob job, ReadOnlySpan<float> draftLogits)
     {
@@ -90,8 +91,8 @@ internal sealed class VocabularyDrafting
         }
 
         bridge.Drafted.CopyTo(_penaltyHistory, fromHistory);
-        processor.Process(draftLogits, _penaltyHistory.AsSpan(0, length), 0, _textLaw);
-        bridge.Drafted.Add(request.Random.NextCategorical(_textLaw));
+        processor.AdjustLogits(draftLogits, _penaltyHistory.AsSpan(0, length), 0, _textLogits);
+        bridge.Drafted.Add(LogitProcessor.IndexOfMax(_textLogits));
     }
 
     /// <summary>Text drafting: the draft's text as target tokens, one deterministic branch in the tree.</summary>

@@ -46,7 +46,7 @@ internal sealed class DraftTokenBridge
     /// <summary>How many committed target tokens the list covers.</summary>
     public int SyncedCount => _synced;
 
-    /// <summary>The request's sampling transforms in the draft's vocabulary (text drafting); created by the draft source.</summary>
+    /// <summary>The request's penalties in the draft's vocabulary (text drafting drafts its most likely tokens); created by the draft source.</summary>
     public Sampling.LogitProcessor? DraftProcessor { get; set; }
 
     /// <summary>The draft tokens drafted this step (text drafting).</summary>

@@ -88,6 +88,7 @@ public class VocabularyPairTests(VocabularyPairs pairs, ITestOutputHelper output
 
     [Theory]
     [MemberData(nameof(MappedPairs))]
+    [InlineData("identical")]
     public async Task Greedy_SpeculativeEqualsPlain_AndDraftsAreAccepted(string pair)
     {
         var client = pairs[pair];
@@ -116,7 +117,8 @@ public class VocabularyPairTests(VocabularyPairs pairs, ITestOutputHelper output
         get
         {
             var data = new TheoryData<string, string, string>();
-            foreach (string pair in VocabularyPairs.Mapped)
+            // "big" takes the same path as "padded" (ids kept, logits copied).
+            foreach (string pair in VocabularyPairs.Mapped.Where(p => p != "big"))
             {
                 data.Add(pair, "draft", "standard");
             }
@@ -136,7 +138,7 @@ public class VocabularyPairTests(VocabularyPairs pairs, ITestOutputHelper output
         int[] prompt = client.TokenizePrompt(messages, null);
         double[] p = ExactTargetLaw.NextToken(VocabularyPairs.Describe(pair).Target, prompt, new SamplingOptions { Temperature = 1 });
 
-        const int samples = 3_000;
+        const int samples = 2_000;
         var counts = new long[p.Length];
         var before = Snapshot(client);
         for (int i = 0; i < samples; i++)
