@@ -37,7 +37,7 @@ internal static class ForgeCommand
                     VocabularySize = parse.GetValue(vocabSize),
                     DraftTokenizerPath = parse.GetValue(draftTokenizer),
                     DraftVocabularySize = parse.GetValue(draftVocabSize),
-                    EndOfSequenceLogitBias = 6,
+                    EndOfSequenceProbability = 0.005,
                 }
                 : FamilyOptions(a, parse.GetValue(vocabSize) ?? parse.GetValue(vocab)) with { DraftVocabularySize = parse.GetValue(draftVocabSize) };
             var forged = LlamaModelForge.GetOrCreateFamily(parse.GetValue(output) ?? DefaultCache(), options);

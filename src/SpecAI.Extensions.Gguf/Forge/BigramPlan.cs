@@ -79,8 +79,20 @@ internal sealed class BigramPlan
             }
         }
 
+        if (options.EndOfSequenceProbability is not null)
+        {
+            // A constant EOS logit: answers end at a steady rate instead of only after a few tokens.
+            plan.G.AsSpan(vocabulary.EndOfSequence * r1, r1).Clear();
+        }
+
         plan.Bias[vocabulary.EndOfSequence] = (float)options.EndOfSequenceLogitBias;
-        plan.Sigma = plan.CalibrateSigma(options.TargetEntropy, random);
+        float[][] rows = plan.SampleBaseLogits(random);
+        plan.Sigma = plan.CalibrateSigma(options.TargetEntropy, rows);
+        if (options.EndOfSequenceProbability is double eosProbability)
+        {
+            plan.Bias[vocabulary.EndOfSequence] = (float)plan.CalibrateEndOfSequenceBias(vocabulary.EndOfSequence, eosProbability, rows);
+        }
+
         plan.CalibrateEpsilon(options.Agreement, options.CalibrationSamples, vocabulary.BeginOfSequence, vocabulary.EndOfSequence, draftHas, random);
         return plan;
     }
@@ -155,7 +167,8 @@ internal sealed class BigramPlan
         }
     }
 
-    private double CalibrateSigma(double entropy, ForgeRandom random)
+    /// <summary>Base logits g_v · u_t of 64 contexts t drawn uniformly.</summary>
+    private float[][] SampleBaseLogits(ForgeRandom random)
     {
         int samples = Math.Min(64, VocabularySize);
         var rows = new float[samples][];
@@ -165,6 +178,11 @@ internal sealed class BigramPlan
             BaseLogits(random.NextInt(VocabularySize), rows[i]);
         }
 
+        return rows;
+    }
+
+    private double CalibrateSigma(double entropy, float[][] rows)
+    {
         var logits = new double[VocabularySize];
         double MeanEntropy(double sigma) => rows.Average(row =>
         {
@@ -181,6 +199,41 @@ internal sealed class BigramPlan
         {
             double mid = 0.5 * (lo + hi);
             (lo, hi) = MeanEntropy(mid) > entropy ? (mid, hi) : (lo, mid);
+        }
+
+        return 0.5 * (lo + hi);
+    }
+
+    /// <summary>
+    /// The EOS bias b whose mean EOS probability over <paramref name="rows"/> is <paramref name="probability"/>: per
+    /// context p(b) = e^(b + x) / (Z + e^(b + x)) with Z the other tokens' mass, increasing in b, so bisection finds it.
+    /// </summary>
+    private double CalibrateEndOfSequenceBias(int eos, double probability, float[][] rows)
+    {
+        var own = new double[rows.Length];
+        var rest = new double[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            double max = double.NegativeInfinity;
+            for (int v = 0; v < VocabularySize; v++)
+            {
+                max = v == eos ? max : Math.Max(max, (Sigma * rows[i][v]) + Bias[v]);
+            }
+
+            for (int v = 0; v < VocabularySize; v++)
+            {
+                rest[i] += v == eos ? 0 : Math.Exp((Sigma * rows[i][v]) + Bias[v] - max);
+            }
+
+            own[i] = (Sigma * rows[i][eos]) - max;
+        }
+
+        double lo = -200, hi = 200;
+        for (int step = 0; step < 60; step++)
+        {
+            double mid = 0.5 * (lo + hi);
+            double mean = own.Select((x, i) => 1 / (1 + (rest[i] * Math.Exp(-(mid + x))))).Average();
+            (lo, hi) = mean < probability ? (mid, hi) : (lo, mid);
         }
 
         return 0.5 * (lo + hi);

@@ -65,8 +65,8 @@ public static class ForgeFamilies
             Draft = test ? new(32, 1, 64, 1) : LlamaFamilyOptions.Default.Draft,
             Agreement = 0.8,
             WeightType = test ? GgufTensorType.F16 : GgufTensorType.Q8_0,
-            // About one answer in 100 tokens ends (EOS/EOT), so chat answers stop by themselves.
-            EndOfSequenceLogitBias = 6,
+            // About one answer in 200 tokens ends (EOS = EOT), so chat answers stop by themselves.
+            EndOfSequenceProbability = 0.005,
             CalibrationSamples = test ? 256 : 1024,
             Name = $"specai-{name}-{(test ? "test" : "bench")}",
         };

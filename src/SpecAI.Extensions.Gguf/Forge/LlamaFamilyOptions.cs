@@ -63,6 +63,13 @@ public sealed record LlamaFamilyOptions
     /// <summary>Logit added to the end-of-sequence token for every context, so generations end (default 0).</summary>
     public double EndOfSequenceLogitBias { get; init; }
 
+    /// <summary>
+    /// When set, the target's EOS logit is a constant (no context dependence) calibrated to give EOS this mean
+    /// probability per token (e.g. 0.005: about one answer in 200 tokens ends by itself), whatever the vocabulary
+    /// size and entropy; <see cref="EndOfSequenceLogitBias"/> is then ignored.
+    /// </summary>
+    public double? EndOfSequenceProbability { get; init; }
+
     /// <summary>Synthetic vocabulary only: whether to add ChatML control tokens and a ChatML <c>tokenizer.chat_template</c> (EOS becomes <c>&lt;|im_end|&gt;</c>). A tokenizer brings its own template.</summary>
     public bool ChatTemplate { get; init; }
 
@@ -106,14 +113,14 @@ public sealed record LlamaFamilyOptions
     {
         string text = string.Create(CultureInfo.InvariantCulture,
             $"v{VocabularySize?.ToString(CultureInfo.InvariantCulture) ?? (TokenizerPath is null ? "32000" : "tok")}-t{Shape(Target)}-d{Shape(Draft)}-a{Agreement:0.###}-h{TargetEntropy:0.##}-r{EffectiveBigramRank}-{WeightType}-res{ResidualScale:0.####}-eos{EndOfSequenceLogitBias:0.##}-{(ChatTemplate ? "chatml" : "plain")}-c{ContextLength}-n{CalibrationSamples}-s{Seed}");
-        if (TokenizerPath is null && DraftVocabularySize is null && UnsampledLogit == -40)
+        if (TokenizerPath is null && DraftVocabularySize is null && UnsampledLogit == -40 && EndOfSequenceProbability is null)
         {
             return text;
         }
 
         // Tokenizer families: the fingerprint of everything else keeps file names short.
         string rest = string.Create(CultureInfo.InvariantCulture,
-            $"{TokenizerFingerprint.Of(TokenizerPath)}|{TokenizerFingerprint.Of(DraftTokenizerPath)}|{DraftVocabularySize}|{UnsampledLogit:R}|{string.Join(";", (AddedTokenNames ?? new Dictionary<string, string>()).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value))}");
+            $"{TokenizerFingerprint.Of(TokenizerPath)}|{TokenizerFingerprint.Of(DraftTokenizerPath)}|{DraftVocabularySize}|{UnsampledLogit:R}|{EndOfSequenceProbability:R}|{string.Join(";", (AddedTokenNames ?? new Dictionary<string, string>()).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value))}");
         return text + "-x" + TokenizerFingerprint.OfText(rest);
     }
 
@@ -146,9 +153,10 @@ public sealed record LlamaFamilyOptions
         }
 
         if (!(Agreement > 0 && Agreement <= 1) || !(TargetEntropy > 0 && TargetEntropy < Math.Log(VocabularySize ?? (TokenizerPath is null ? 32_000 : 1_000)))
-            || !(ResidualScale >= 0) || double.IsNaN(EndOfSequenceLogitBias) || ContextLength < 16 || CalibrationSamples < 16 || !(UnsampledLogit <= 0))
+            || !(ResidualScale >= 0) || double.IsNaN(EndOfSequenceLogitBias) || ContextLength < 16 || CalibrationSamples < 16 || !(UnsampledLogit <= 0)
+            || EndOfSequenceProbability is double p && !(p > 0 && p < 1))
         {
-            throw new ArgumentException("Agreement must be in (0, 1], TargetEntropy in (0, ln V), ResidualScale >= 0, ContextLength >= 16, CalibrationSamples >= 16, UnsampledLogit <= 0.");
+            throw new ArgumentException("Agreement must be in (0, 1], TargetEntropy in (0, ln V), ResidualScale >= 0, ContextLength >= 16, CalibrationSamples >= 16, UnsampledLogit <= 0, EndOfSequenceProbability in (0, 1).");
         }
 
         if (!Quantization.GgufQuantizer.CanQuantize(WeightType))
