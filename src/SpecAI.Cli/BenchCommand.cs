@@ -47,8 +47,10 @@ internal static class BenchCommand
         var json = new Option<string?>("--json") { Description = "Write results as JSON here.", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.json") };
         var markdown = new Option<string?>("--markdown") { Description = "Write a markdown table here.", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.md") };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG chart here (tokens/s bars; speedup vs agreement in a sweep).", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.png") };
+        var family = new Option<string?>("--family") { Description = $"Forge a named family over real tokenizers instead of the 32k synthetic one: {string.Join(", ", ForgeFamilies.Names)} (bench shapes)." };
+        var tokenizers = ForgeCommand.TokenizersOption();
         var cmd = new Command("bench", "Benchmark baseline (LLamaSharp AsChatClient) vs speculative modes on the same target.");
-        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot })
+        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, family, tokenizers })
         {
             cmd.Options.Add(o);
         }
@@ -63,7 +65,7 @@ internal static class BenchCommand
                     parse.GetValue(quick), parse.GetValue(target), parse.GetValue(draft), agreementList,
                     parse.GetValue(maxTokens) ?? (parse.GetValue(quick) ? 64 : 128),
                     parse.GetValue(repeats) ?? (parse.GetValue(quick) ? 3 : 10),
-                    temperatureList, sweep, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot)),
+                    temperatureList, sweep, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot), parse.GetValue(family), parse.GetValue(tokenizers)),
                 ct);
         });
         return cmd;
@@ -91,7 +93,7 @@ internal static class BenchCommand
 
     private sealed record BenchSettings(
         bool Quick, string? Target, string? Draft, double[] Agreements, int MaxTokens, int Repeats, double[] Temperatures, bool Sweep,
-        string? Json, string? Markdown, string? Plot);
+        string? Json, string? Markdown, string? Plot, string? Family = null, string? Tokenizers = null);
 
     private sealed record RunSpec(string Name, SpeculationMode Mode, string Verifier, int DraftLength, int DraftCount, bool Adaptive = false);
 
@@ -100,6 +102,11 @@ internal static class BenchCommand
 
     private static async Task<int> RunAsync(BenchSettings s, CancellationToken ct)
     {
+        if (s.Target is not null && s.Family is not null)
+        {
+            throw new ArgumentException("--family forges its own target and draft; it cannot be combined with --target.");
+        }
+
         if (s.Target is not null && s.Agreements.Length > 1)
         {
             throw new ArgumentException("--agreements forges families; it cannot be combined with --target.");
@@ -119,7 +126,9 @@ internal static class BenchCommand
             if (s.Target is null)
             {
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"forging family (agreement {requested}) into {ForgeCommand.DefaultCache()} ..."));
-                var family = LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), ForgeCommand.FamilyOptions(requested, 32_000));
+                var family = LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), s.Family is { } name
+                    ? ForgeCommand.NamedFamilyOptions(name, s.Tokenizers, requested, ForgeFamilyScale.Bench)
+                    : ForgeCommand.FamilyOptions(requested, 32_000));
                 (targetPath, draftPath, agreement, calibrated) = (family.TargetPath, family.DraftPath, requested, family.CalibratedAgreement);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"target {targetPath}\ndraft  {draftPath}\ncalibrated agreement {family.CalibratedAgreement:F3}, MAC cost ratio {family.CostRatio:F1}"));
             }
