@@ -24,8 +24,11 @@ public static class ForgeFamilies
     /// <summary>Llama 3.1 target, Qwen3 draft.</summary>
     public const string Cross = "cross";
 
-    /// <summary>Folder names of the tokenizers under the tokenizers folder.</summary>
-    public const string QwenTokenizerFolder = "qwen3", LlamaTokenizerFolder = "llama3_1";
+    /// <summary>Folder of the Qwen3 tokenizer under the tokenizers folder.</summary>
+    public const string QwenTokenizerFolder = "qwen3";
+
+    /// <summary>Folder of the Llama 3.1 tokenizer under the tokenizers folder.</summary>
+    public const string LlamaTokenizerFolder = "llama3_1";
 
     /// <summary>Every family name.</summary>
     public static IReadOnlyList<string> Names { get; } = [Qwen3, Qwen25, Llama31, Cross];
