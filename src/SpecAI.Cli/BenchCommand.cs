@@ -46,17 +46,30 @@ internal static class BenchCommand
         var temperatures = new Option<string?>("--temperatures") { Description = "Sweep: comma-separated temperatures, e.g. 0,0.7,1." };
         var json = new Option<string?>("--json") { Description = "Write results as JSON here.", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.json") };
         var markdown = new Option<string?>("--markdown") { Description = "Write a markdown table here.", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.md") };
+        var concurrency = new Option<string?>("--concurrency") { Description = "Serve n callers at once on one client, e.g. 1,2,4,8: aggregate tokens/s of plain and speculative (adaptive) decoding next to the batching limit n/b(n), with latency percentiles (writes artifacts/bench-concurrency.*)." };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG chart here (tokens/s bars; speedup vs agreement in a sweep).", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.png") };
         var family = new Option<string?>("--family") { Description = $"Forge a named family over real tokenizers instead of the 32k synthetic one: {string.Join(", ", ForgeFamilies.Names)} (bench shapes)." };
         var tokenizers = ForgeCommand.TokenizersOption();
         var cmd = new Command("bench", "Benchmark baseline (LLamaSharp AsChatClient) vs speculative modes on the same target.");
-        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, family, tokenizers })
+        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency, family, tokenizers })
         {
             cmd.Options.Add(o);
         }
 
         cmd.SetAction((parse, ct) =>
         {
+            if (parse.GetValue(concurrency) is { } levels)
+            {
+                string Artifact(Option<string?> option, string name) => parse.GetResult(option) is null ? Path.Combine("artifacts", name) : parse.GetValue(option)!;
+                var (targetPath, draftPath) = parse.GetValue(target) is { } t
+                    ? (t, parse.GetValue(draft) ?? throw new ArgumentException("--draft is required with --target."))
+                    : ForgedPair(parse.GetValue(agreement), parse.GetValue(family), parse.GetValue(tokenizers));
+                return ConcurrencyBench.RunCommandAsync(
+                    targetPath, draftPath, ParseList(levels, "--concurrency")!.Select(v => (int)v).ToArray(), Prompts,
+                    parse.GetValue(maxTokens) ?? (parse.GetValue(quick) ? 64 : 128), parse.GetValue(repeats) ?? (parse.GetValue(quick) ? 2 : 4),
+                    parse.GetValue(temperature), Artifact(json, "bench-concurrency.json"), Artifact(markdown, "bench-concurrency.md"), Artifact(plot, "bench-concurrency.png"), ct);
+            }
+
             var agreementList = ParseList(parse.GetValue(agreements), "--agreements") ?? [parse.GetValue(agreement)];
             var temperatureList = ParseList(parse.GetValue(temperatures), "--temperatures") ?? [parse.GetValue(temperature)];
             bool sweep = parse.GetValue(agreements) is not null || parse.GetValue(temperatures) is not null;
@@ -69,6 +82,14 @@ internal static class BenchCommand
                 ct);
         });
         return cmd;
+    }
+
+    private static (string Target, string Draft) ForgedPair(double agreement, string? name, string? tokenizers)
+    {
+        var family = LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), name is null
+            ? ForgeCommand.FamilyOptions(agreement, 32_000)
+            : ForgeCommand.NamedFamilyOptions(name, tokenizers, agreement, ForgeFamilyScale.Bench));
+        return (family.TargetPath, family.DraftPath);
     }
 
     private static double[]? ParseList(string? value, string option)
@@ -168,6 +189,19 @@ internal static class BenchCommand
                 });
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[a={agreement} T={temperature}] baseline: {b.Median:F1} tok/s"));
 
+                // Native speed: a plain LLamaSharp greedy loop on the same target and prompts, in its own process.
+                if (temperature <= 0)
+                {
+                    var promptTokens = Prompts.Select(p => client.TokenizePrompt([new ChatMessage(ChatRole.User, p)], null)).ToList();
+                    var raw = RawDecodeCommand.RunChild(targetPath, promptTokens, s.MaxTokens, s.Repeats, threads, [1]);
+                    group.Add(new RunResult
+                    {
+                        Name = "raw", Mode = "raw", Verifier = "-", TokensPerSecond = raw.TokensPerSecond, Agreement = agreement, CalibratedAgreement = calibrated,
+                        Temperature = temperature, Repeats = raw.TokensPerSecondRuns.Count, TokensPerSecondRuns = raw.TokensPerSecondRuns,
+                    });
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[a={agreement} T={temperature}] raw: {raw.TokensPerSecond:F1} tok/s"));
+                }
+
                 double singleTokenMs = double.NaN;
                 async Task Run(RunSpec spec)
                 {
@@ -214,10 +248,12 @@ internal static class BenchCommand
 
                 double baseTps = group[0].TokensPerSecond ?? double.NaN;
                 double noneTps = group.First(r => r.Name == "none").TokensPerSecond ?? double.NaN;
+                double rawTps = group.FirstOrDefault(r => r.Name == "raw")?.TokensPerSecond ?? double.NaN;
                 foreach (var r in group.Where(r => r.TokensPerSecond is not null))
                 {
                     r.SpeedupVsBaseline = Finite(r.TokensPerSecond!.Value / baseTps);
                     r.SpeedupVsNone = Finite(r.TokensPerSecond.Value / noneTps);
+                    r.SpeedupVsRaw = Finite(r.TokensPerSecond.Value / rawTps);
                     if (r.BoundSpeedup is { } bound)
                     {
                         r.Efficiency = Finite(r.TokensPerSecond.Value / noneTps / bound);
@@ -499,14 +535,14 @@ internal static class BenchCommand
         var sb = new StringBuilder();
         string pre = sweep ? "| agreement | T " : "";
         string preSep = sweep ? "|---|---" : "";
-        sb.AppendLine(pre + "| run | mode | verifier | g | k | tok/s (median) | tokens | target calls | acceptance | mean accepted | c | bound | efficiency | mean batch | b(batch) | bound (batch cost) | efficiency (batch cost) | vs none | vs baseline | note |");
-        sb.AppendLine(preSep + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine(pre + "| run | mode | verifier | g | k | tok/s (median) | tokens | target calls | acceptance | mean accepted | c | bound | efficiency | mean batch | b(batch) | bound (batch cost) | efficiency (batch cost) | vs none | vs baseline | vs raw | note |");
+        sb.AppendLine(preSep + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in report.Runs)
         {
             string name = r.BestDraft ? r.Name + " *" : r.Name;
             string prefix = sweep ? $"| {F(r.Agreement)} | {F(r.Temperature, "G3")} " : "";
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"{prefix}| {name} | {r.Mode} | {r.Verifier} | {r.DraftLength} | {r.DraftCount} | {F(r.TokensPerSecond, "F1")} | {r.GeneratedTokens} | {r.TargetCalls?.ToString(CultureInfo.InvariantCulture) ?? "-"} | {F(r.AcceptanceRate, "F3")} | {F(r.MeanAcceptedLength)} | {F(r.CostRatio, "F3")} | {F(r.BoundSpeedup)} | {F(r.Efficiency)} | {F(r.MeanVerifyBatch)} | {F(r.BatchCostFactor)} | {F(r.BoundSpeedupBatchCost)} | {F(r.EfficiencyBatchCost)} | {F(r.SpeedupVsNone)} | {F(r.SpeedupVsBaseline)} | {r.Status ?? ""} |");
+                $"{prefix}| {name} | {r.Mode} | {r.Verifier} | {r.DraftLength} | {r.DraftCount} | {F(r.TokensPerSecond, "F1")} | {r.GeneratedTokens} | {r.TargetCalls?.ToString(CultureInfo.InvariantCulture) ?? "-"} | {F(r.AcceptanceRate, "F3")} | {F(r.MeanAcceptedLength)} | {F(r.CostRatio, "F3")} | {F(r.BoundSpeedup)} | {F(r.Efficiency)} | {F(r.MeanVerifyBatch)} | {F(r.BatchCostFactor)} | {F(r.BoundSpeedupBatchCost)} | {F(r.EfficiencyBatchCost)} | {F(r.SpeedupVsNone)} | {F(r.SpeedupVsBaseline)} | {F(r.SpeedupVsRaw)} | {r.Status ?? ""} |");
         }
 
         if (sweep)
@@ -703,6 +739,9 @@ internal sealed class RunResult
     public double? SpeedupVsNone { get; set; }
 
     public double? SpeedupVsBaseline { get; set; }
+
+    /// <summary>Tokens/s relative to the plain LLamaSharp greedy loop in its own process (row <c>raw</c>, T = 0 only).</summary>
+    public double? SpeedupVsRaw { get; set; }
 
     /// <summary>Fastest single-draft length among 2, 3, 4 in its (agreement, temperature) group.</summary>
     public bool BestDraft { get; set; }

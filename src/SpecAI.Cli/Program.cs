@@ -6,4 +6,5 @@ root.Subcommands.Add(ForgeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(AcceptanceCommand.Create());
 root.Subcommands.Add(JudgeCommand.Create());
+root.Subcommands.Add(RawDecodeCommand.Create());
 return root.Parse(args).Invoke();

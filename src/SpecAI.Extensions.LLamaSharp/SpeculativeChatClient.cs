@@ -1,14 +1,12 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using LLama;
-using LLama.Common;
 using LLama.Native;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SpecAI.Extensions.Backend;
 using SpecAI.Extensions.ChatClient;
-using SpecAI.Extensions.ChatClient.Tools;
 using SpecAI.Extensions.Drafting;
 using SpecAI.Extensions.Engine;
 
@@ -19,57 +17,66 @@ namespace SpecAI.Extensions;
 /// lookup): the same answers as the target alone with the lossless verifiers, produced faster.
 /// </summary>
 /// <remarks>
-/// One generation runs at a time per client (the models' KV caches are not shared between requests);
-/// concurrent callers wait their turn. Dispose the client to free the native models.
+/// Safe for concurrent use: up to <see cref="SpeculativeChatClientOptions.MaxConcurrentRequests"/> requests are
+/// decoded together in shared batches on one dedicated thread that owns the models (more wait in a bounded
+/// queue). Dispose the client to free the native models; running answers then end with an exception.
 /// </remarks>
 public sealed class SpeculativeChatClient : IChatClient
 {
     private readonly SpeculativeChatClientOptions _options;
+    private readonly GenerationScheduler _scheduler;
     private readonly LLamaModelSession _target;
     private readonly LLamaModelSession? _draft;
     private readonly SpeculativeEngine _engine;
     private readonly ChatPromptFormatter _formatter;
+    private readonly ChatResponseAssembler _assembler;
     private readonly HashSet<int> _stopTokens;
-    private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ILogger _logger;
     private readonly Lazy<string[]> _tokenTexts;
     private readonly Judge.JudgeHead? _judge;
-    private bool _disposed;
+    private volatile bool _disposed;
 
-    /// <summary>Loads the models and creates the client.</summary>
+    /// <summary>Loads the models and creates the client. Safe on a UI thread: the models load on the client's own thread.</summary>
     /// <param name="options">Model paths and speculation settings; copied.</param>
     /// <param name="loggerFactory">Logging (also receives llama.cpp's native log at Debug/Trace).</param>
     /// <exception cref="ArgumentException">Invalid options.</exception>
     /// <exception cref="FileNotFoundException">A model file is missing.</exception>
     /// <exception cref="IncompatibleDraftModelException">The draft's vocabulary differs from the target's.</exception>
     public SpeculativeChatClient(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory = null)
-        : this(LoadAsync(options, loggerFactory, CancellationToken.None).GetAwaiter().GetResult(), loggerFactory)
+        : this(StartAsync(options, loggerFactory, CancellationToken.None).GetAwaiter().GetResult(), loggerFactory)
     {
     }
 
-    private SpeculativeChatClient((SpeculativeChatClientOptions Options, LLamaModelSession Target, LLamaModelSession? Draft) loaded, ILoggerFactory? loggerFactory)
+    private SpeculativeChatClient(Loaded loaded, ILoggerFactory? loggerFactory)
     {
-        (_options, _target, _draft) = loaded;
-        _logger = (ILogger?)loggerFactory?.CreateLogger<SpeculativeChatClient>() ?? NullLogger.Instance;
-        _engine = new SpeculativeEngine(_target, _draft is null ? null : new ModelDraftSource(_draft));
-        _formatter = new ChatPromptFormatter(_target.Weights, _options.ToolCallFormat);
-        _stopTokens = EndOfGenerationTokens(_target.Weights);
-        _tokenTexts = new Lazy<string[]>(() => DecodeVocabulary(_target.Weights));
+        (_options, _scheduler, _target, _draft) = (loaded.Options, loaded.Scheduler, loaded.Target, loaded.Draft);
         try
         {
+            _logger = (ILogger?)loggerFactory?.CreateLogger<SpeculativeChatClient>() ?? NullLogger.Instance;
+            _engine = new SpeculativeEngine(_target, _draft is null ? null : new ModelDraftSource(_draft));
+            _scheduler.Attach(_engine);
+            _formatter = new ChatPromptFormatter(_target.Weights, _options.ToolCallFormat);
+            _stopTokens = EndOfGenerationTokens(_target.Weights);
+            _tokenTexts = new Lazy<string[]>(() => DecodeVocabulary(_target.Weights));
             _judge = LoadJudge(_options, _target);
+            _assembler = new ChatResponseAssembler(_stopTokens, () => new LLamaTokenTextDecoder(_target.Weights), _options.ModelId ?? _target.ModelName);
         }
         catch
         {
-            _target.Dispose();
-            _draft?.Dispose();
+            _scheduler.Dispose();
             throw;
         }
+
         string modelId = _options.ModelId ?? _target.ModelName;
         Metadata = new ChatClientMetadata("specai-llamasharp", null, modelId);
+        if (!_target.SupportsPartialRemoval)
+        {
+            _logger.LogWarning("Target {Target} ({Architecture}) is a recurrent or hybrid model: speculation is not possible with it; use mode none.", _target.ModelName, _target.Architecture);
+        }
+
         _logger.LogInformation(
-            "Speculative chat client ready: target {Target}, draft {Draft}, mode {Mode}, template {Template}",
-            _target.ModelName, _draft?.ModelName ?? "(none)", _options.EffectiveMode, _formatter.HasTemplate ? "GGUF" : "ChatML fallback");
+            "Speculative chat client ready: target {Target}, draft {Draft}, mode {Mode}, template {Template}, up to {Concurrent} concurrent requests",
+            _target.ModelName, _draft?.ModelName ?? "(none)", _options.EffectiveMode, _formatter.HasTemplate ? "GGUF" : "ChatML fallback", _options.MaxConcurrentRequests);
     }
 
     /// <summary>Provider name, default model id (the target file's name).</summary>
@@ -78,13 +85,22 @@ public sealed class SpeculativeChatClient : IChatClient
     /// <summary>Speculation counters accumulated over every request of this client (live).</summary>
     public SpeculationStatistics Statistics { get; } = new();
 
+    /// <summary>The decoded text of every token id (control tokens are empty), for constraints over text.</summary>
+    public IReadOnlyList<string> TokenTexts => _tokenTexts.Value;
+
+    /// <summary>The target's session (tests compute exact laws from it).</summary>
+    internal LLamaModelSession TargetSession => _target;
+
+    /// <summary>The scheduler that runs this client's requests.</summary>
+    internal GenerationScheduler Scheduler => _scheduler;
+
     /// <summary>Loads the models asynchronously and creates the client.</summary>
     /// <param name="options">Model paths and speculation settings; copied.</param>
     /// <param name="loggerFactory">Logging.</param>
     /// <param name="cancellationToken">Cancels loading.</param>
     /// <returns>The client.</returns>
     public static async Task<SpeculativeChatClient> CreateAsync(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
-        => new(await LoadAsync(options, loggerFactory, cancellationToken).ConfigureAwait(false), loggerFactory);
+        => new(await StartAsync(options, loggerFactory, cancellationToken).ConfigureAwait(false), loggerFactory);
 
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -98,7 +114,9 @@ public sealed class SpeculativeChatClient : IChatClient
         var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
         int[] prompt = TokenizePrompt(messages, options);
         bool tools = ChatPromptFormatter.Functions(options).Count > 0 && options?.ToolMode is not NoneChatToolMode;
-        return StreamAsync(prompt, settings, options?.StopSequences, tools, cancellationToken);
+        var statistics = new SpeculationStatistics();
+        var tokens = _scheduler.GenerateAsync(prompt, settings, statistics, cancellationToken);
+        return StreamAsync(tokens, prompt.Length, settings, options?.StopSequences, tools ? _formatter.ToolFormat : null, statistics, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -138,26 +156,11 @@ public sealed class SpeculativeChatClient : IChatClient
         return null;
     }
 
-    /// <inheritdoc />
+    /// <summary>Stops the client: running answers end with <see cref="OperationCanceledException"/> or <see cref="ObjectDisposedException"/>, queued ones with <see cref="ObjectDisposedException"/>; the models are freed. Safe to call from inside a stream.</summary>
     public void Dispose()
     {
-        if (_disposed)
-        {
-            return;
-        }
-
         _disposed = true;
-        _gate.Wait();
-        try
-        {
-            _target.Dispose();
-            _draft?.Dispose();
-        }
-        finally
-        {
-            _gate.Release();
-            _gate.Dispose();
-        }
+        _scheduler.Dispose();
     }
 
     /// <summary>The prompt tokens a request would be decoded from (template applied, BOS added when the model wants it).</summary>
@@ -174,40 +177,25 @@ public sealed class SpeculativeChatClient : IChatClient
     {
         var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
         int[] prompt = TokenizePrompt(messages, options);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var statistics = new SpeculationStatistics();
+        var tokens = new List<int>();
         try
         {
-            return _engine.Generate(prompt, settings, statistics, cancellationToken).ToArray();
+            await foreach (int token in _scheduler.GenerateAsync(prompt, settings, statistics, cancellationToken).ConfigureAwait(false))
+            {
+                tokens.Add(token);
+            }
+
+            return tokens.ToArray();
         }
         finally
         {
             Statistics.Add(statistics);
-            _gate.Release();
         }
     }
 
-    /// <summary>The decoded text of every token id (control tokens are empty), for constraints over text.</summary>
-    public IReadOnlyList<string> TokenTexts => _tokenTexts.Value;
-
-    /// <summary>The target's session (tests compute exact laws from it).</summary>
-    internal LLamaModelSession TargetSession => _target;
-
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(int[] prompt, GenerationSettings settings, IList<string>? stopSequences, bool tools, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IAsyncEnumerable<int> tokens, int promptTokens, GenerationSettings settings, IList<string>? stopSequences, ToolCallFormat? toolFormat, SpeculationStatistics statistics, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        string responseId = "specai-" + Guid.NewGuid().ToString("N");
-        string messageId = Guid.NewGuid().ToString("N");
-        var created = DateTimeOffset.UtcNow;
-        ChatResponseUpdate Update(IList<AIContent> contents) => new(ChatRole.Assistant, contents)
-        {
-            ResponseId = responseId,
-            MessageId = messageId,
-            CreatedAt = created,
-            ModelId = Metadata.DefaultModelId,
-        };
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var statistics = new SpeculationStatistics();
         bool lossless = settings.Verifier != VerifierKind.Typical && settings.Mode != SpeculationMode.Judge;
         using var activity = SpeculationTelemetry.ActivitySource.StartActivity("specai.generate");
         activity?.SetTag("gen_ai.request.model", Metadata.DefaultModelId);
@@ -217,87 +205,19 @@ public sealed class SpeculativeChatClient : IChatClient
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var decoder = new StreamingTokenDecoder(Encoding.UTF8, _target.Weights) { DecodeSpecialTokens = false };
-            var filter = new StopSequenceFilter(stopSequences?.ToArray());
-            var toolCall = new ToolCallBuffer(tools, _formatter.ToolFormat);
-            var finish = ChatFinishReason.Length;
-            int generated = 0;
-            using var tokens = _engine.Generate(prompt, settings, statistics, cancellationToken).GetEnumerator();
-            while (await Task.Run(tokens.MoveNext, cancellationToken).ConfigureAwait(false))
+            await foreach (var update in _assembler.AssembleAsync(tokens, promptTokens, stopSequences, toolFormat, statistics, cancellationToken).ConfigureAwait(false))
             {
-                int token = tokens.Current;
-                generated++;
-                if (_stopTokens.Contains(token))
+                if (update.FinishReason is { } finish)
                 {
-                    finish = ChatFinishReason.Stop;
-                    break;
+                    _logger.LogDebug("Generated {Tokens} tokens ({Finish}): {Statistics}", statistics.GeneratedTokens, finish, statistics);
                 }
 
-                decoder.Add(token);
-                string text = toolCall.Push(filter.Push(decoder.Read()));
-                if (text.Length > 0)
-                {
-                    var update = Update([new TextContent(text)]);
-
-                    // Running counters, so a UI can show live acceptance and tokens/s while the answer streams.
-                    update.AdditionalProperties = new()
-                    {
-                        [SpeculativeChatOptionKeys.GeneratedTokens] = statistics.GeneratedTokens,
-                        [SpeculativeChatOptionKeys.TargetCalls] = statistics.TargetCalls,
-                        [SpeculativeChatOptionKeys.DraftedTokens] = statistics.DraftedTokens,
-                        [SpeculativeChatOptionKeys.AcceptedTokens] = statistics.AcceptedTokens,
-                    };
-                    yield return update;
-                }
-
-                if (filter.Stopped)
-                {
-                    finish = ChatFinishReason.Stop;
-                    break;
-                }
+                yield return update;
             }
-
-            if (!filter.Stopped)
-            {
-                // Text held back for a possible stop sequence that never completed.
-                string tail = filter.Push(decoder.Read());
-                tail += filter.Stopped ? string.Empty : filter.Flush();
-                finish = filter.Stopped ? ChatFinishReason.Stop : finish;
-                tail = toolCall.Push(tail);
-                if (tail.Length > 0)
-                {
-                    yield return Update([new TextContent(tail)]);
-                }
-            }
-
-            var (heldText, calls) = toolCall.Complete();
-            if (calls.Count > 0)
-            {
-                finish = ChatFinishReason.ToolCalls;
-                var contents = new List<AIContent>();
-                if (heldText.Length > 0)
-                {
-                    contents.Add(new TextContent(heldText));
-                }
-
-                contents.AddRange(calls);
-                yield return Update(contents);
-            }
-            else if (heldText.Length > 0)
-            {
-                yield return Update([new TextContent(heldText)]);
-            }
-
-            var final = Update([new UsageContent(Usage(prompt.Length, generated, statistics))]);
-            final.FinishReason = finish;
-            _logger.LogDebug("Generated {Tokens} tokens ({Finish}): {Statistics}", generated, finish, statistics);
-            yield return final;
         }
         finally
         {
             Statistics.Add(statistics);
-            _gate.Release();
             var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started) - statistics.PrefillTime;
             SpeculationTelemetry.RecordRequest(statistics, settings.Mode, settings.Verifier, lossless, elapsed);
             activity?.SetTag("gen_ai.usage.output_tokens", statistics.GeneratedTokens);
@@ -327,136 +247,33 @@ public sealed class SpeculativeChatClient : IChatClient
         return settings with { Constraint = new Constraints.JsonTokenConstraint(TokenTexts, _stopTokens, schema) };
     }
 
-    private static UsageDetails Usage(int input, int output, SpeculationStatistics statistics)
-    {
-        var counts = new AdditionalPropertiesDictionary<long>
-        {
-            [SpeculativeChatOptionKeys.TargetCalls] = statistics.TargetCalls,
-            [SpeculativeChatOptionKeys.DraftedTokens] = statistics.DraftedTokens,
-            [SpeculativeChatOptionKeys.AcceptedTokens] = statistics.AcceptedTokens,
-            [SpeculativeChatOptionKeys.LossySteps] = statistics.LossySteps,
-        };
-        if (!double.IsNaN(statistics.OptimalAcceptance))
-        {
-            counts[SpeculativeChatOptionKeys.OptimalAcceptanceMilli] = (long)Math.Round(statistics.OptimalAcceptance * 1000);
-            counts[SpeculativeChatOptionKeys.AchievedAcceptanceMilli] = (long)Math.Round(statistics.AchievedAcceptance * 1000);
-        }
-
-        return new UsageDetails
-        {
-            InputTokenCount = input,
-            OutputTokenCount = output,
-            TotalTokenCount = input + output,
-            AdditionalCounts = counts,
-        };
-    }
-
-    private static async Task<(SpeculativeChatClientOptions, LLamaModelSession, LLamaModelSession?)> LoadAsync(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
+    private static async Task<Loaded> StartAsync(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         options = options.Clone();
         options.Validate();
-        NativeLogging.Install(loggerFactory?.CreateLogger("SpecAI.Extensions.LLamaCpp"));
-        bool hasDraft = !string.IsNullOrEmpty(options.DraftModelPath);
-        var progress = options.LoadProgress;
-        var target = await LLamaModelSession.LoadAsync(
-            options.TargetModelPath,
-            CreateParameters(options, options.TargetModelPath, options.GpuLayerCount, hiddenStates: !string.IsNullOrEmpty(options.JudgeHeadPath)),
-            progress is null ? null : new ScaledProgress(progress, 0, hasDraft ? 0.5f : 1f),
-            cancellationToken).ConfigureAwait(false);
-        progress?.Report(hasDraft ? 0.5f : 1f);
-        if (!hasDraft)
+        var scheduler = new GenerationScheduler(new GenerationSchedulerOptions
         {
-            return (options, target, null);
-        }
-
+            MaxConcurrentRequests = options.MaxConcurrentRequests,
+            MaxQueuedRequests = options.MaxQueuedRequests,
+        });
         try
         {
-            var draft = await LLamaModelSession.LoadAsync(
-                options.DraftModelPath!,
-                CreateParameters(options, options.DraftModelPath!, options.DraftGpuLayerCount),
-                progress is null ? null : new ScaledProgress(progress, 0.5f, 1f),
-                cancellationToken).ConfigureAwait(false);
-            progress?.Report(1f);
-            try
+            // Every native call, loading included, comes from the scheduler's thread.
+            var (target, draft) = await scheduler.InvokeAsync(() => ChatModelLoader.Load(options, loggerFactory, cancellationToken)).ConfigureAwait(false);
+            scheduler.Own(target);
+            if (draft is not null)
             {
-                CheckVocabularies(target, draft);
-            }
-            catch
-            {
-                draft.Dispose();
-                throw;
+                scheduler.Own(draft);
             }
 
-            return (options, target, draft);
+            return new Loaded(options, scheduler, target, draft);
         }
         catch
         {
-            target.Dispose();
+            scheduler.Dispose();
             throw;
         }
-    }
-
-    private static ModelParams CreateParameters(SpeculativeChatClientOptions options, string path, int gpuLayers, bool hiddenStates = false)
-    {
-        var parameters = new ModelParams(path)
-        {
-            Embeddings = hiddenStates,
-            PoolingType = hiddenStates ? LLamaPoolingType.None : LLamaPoolingType.Unspecified,
-            ContextSize = options.ContextSize > 0 ? (uint)options.ContextSize : null,
-            BatchSize = (uint)options.BatchSize,
-            UBatchSize = (uint)options.BatchSize,
-            SeqMax = (uint)options.SequenceCount,
-            KVUnified = true,
-            GpuLayerCount = gpuLayers,
-            MainGpu = options.MainGpu,
-        };
-        if (options.Threads > 0)
-        {
-            parameters.Threads = options.Threads;
-            parameters.BatchThreads = options.Threads;
-        }
-
-        if (options.SplitMode is not null)
-        {
-            parameters.SplitMode = Enum.Parse<GPUSplitMode>(options.SplitMode, ignoreCase: true);
-        }
-
-        if (options.TensorSplits is { } splits)
-        {
-            for (int i = 0; i < splits.Length; i++)
-            {
-                parameters.TensorSplits[i] = splits[i];
-            }
-        }
-
-        return parameters;
-    }
-
-    private static void CheckVocabularies(LLamaModelSession target, LLamaModelSession draft)
-    {
-        var t = target.Weights.Vocab;
-        var d = draft.Weights.Vocab;
-        if (t.Count != d.Count)
-        {
-            throw new IncompatibleDraftModelException(target.ModelName, draft.ModelName, $"vocabulary sizes differ ({t.Count} vs {d.Count})");
-        }
-
-        for (int i = 0; i < t.Count; i++)
-        {
-            string? a = t.LLamaTokenToString((LLamaToken)i, true);
-            string? b = d.LLamaTokenToString((LLamaToken)i, true);
-            if (!string.Equals(a, b, StringComparison.Ordinal))
-            {
-                throw new IncompatibleDraftModelException(target.ModelName, draft.ModelName, $"token {i} is '{a}' in the target but '{b}' in the draft");
-            }
-        }
-    }
-
-    /// <summary>Maps one model's load progress into its share of the whole, reporting synchronously.</summary>
-    private sealed class ScaledProgress(IProgress<float> inner, float from, float to) : IProgress<float>
-    {
-        public void Report(float value) => inner.Report(from + (to - from) * Math.Clamp(value, 0f, 1f));
     }
 
     private static Judge.JudgeHead? LoadJudge(SpeculativeChatClientOptions options, LLamaModelSession target)
@@ -503,4 +320,6 @@ public sealed class SpeculativeChatClient : IChatClient
 
         return tokens;
     }
+
+    private sealed record Loaded(SpeculativeChatClientOptions Options, GenerationScheduler Scheduler, LLamaModelSession Target, LLamaModelSession? Draft);
 }

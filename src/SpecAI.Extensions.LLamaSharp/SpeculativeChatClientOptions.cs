@@ -78,9 +78,26 @@ public sealed class SpeculativeChatClientOptions
     [Range(8, 1 << 16)]
     public int BatchSize { get; set; } = 512;
 
-    /// <summary>KV sequences per context (bounds the multi-draft count).</summary>
-    [Range(1, 64)]
-    public int SequenceCount { get; set; } = 8;
+    /// <summary>Most KV sequences a context may have (llama.cpp's limit as this library uses it).</summary>
+    public const int MaxSequenceCount = 64;
+
+    /// <summary>
+    /// KV sequences per context; 0 (default) sizes it for <see cref="MaxConcurrentRequests"/> requests (times
+    /// <see cref="DraftCount"/> in multi-draft) plus a few cached conversations. Bounds the multi-draft count.
+    /// </summary>
+    [Range(0, MaxSequenceCount)]
+    public int SequenceCount { get; set; }
+
+    /// <summary>
+    /// Requests decoded together in shared batches (default 8); more wait in a queue. The context's KV cells
+    /// (<see cref="ContextSize"/>) are shared by the running requests: raise it for many long conversations.
+    /// </summary>
+    [Range(1, 256)]
+    public int MaxConcurrentRequests { get; set; } = 8;
+
+    /// <summary>Requests that may wait for a free slot (default 32); one more fails at once with <see cref="RequestQueueFullException"/>.</summary>
+    [Range(0, 1 << 20)]
+    public int MaxQueuedRequests { get; set; } = 32;
 
     /// <summary>
     /// A trained judge head file (see <c>SpecAI.Extensions.Judge.JudgeHead.Save</c>) for <see cref="SpeculationMode.Judge"/>.
@@ -124,7 +141,7 @@ public sealed class SpeculativeChatClientOptions
             throw new ArgumentException($"{nameof(SplitMode)} '{SplitMode}' is not one of None, Layer, Row.", nameof(SplitMode));
         }
 
-        if (mode == SpeculationMode.MultiDraft && DraftCount > SequenceCount)
+        if (mode == SpeculationMode.MultiDraft && SequenceCount > 0 && DraftCount > SequenceCount)
         {
             throw new ArgumentException($"{nameof(DraftCount)} {DraftCount} exceeds {nameof(SequenceCount)} {SequenceCount}.", nameof(DraftCount));
         }

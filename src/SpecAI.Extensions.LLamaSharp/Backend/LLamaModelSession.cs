@@ -15,6 +15,13 @@ public sealed class LLamaModelSession : IModelSession
     /// <summary>Context size used when none is configured (or the model's training context, if smaller).</summary>
     public const uint DefaultContextSize = 4096;
 
+    // llama.cpp architectures that mix attention with a recurrent state (llm_arch_is_hybrid): like pure
+    // recurrent models they cannot drop the tail of a sequence.
+    private static readonly HashSet<string> HybridArchitectures = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "jamba", "falcon-h1", "plamo2", "granitehybrid", "lfm2", "lfm2moe", "nemotron_h", "nemotron_h_moe", "qwen3next", "kimi-linear",
+    };
+
     private readonly LLamaBatch _batch = new();
     private readonly LLamaSeqId[] _sequences = new LLamaSeqId[64];
     private bool _disposed;
@@ -31,6 +38,8 @@ public sealed class LLamaModelSession : IModelSession
         MaxSequences = (int)parameters.SeqMax;
         HasUnifiedKvCache = parameters.KVUnified ?? true;
         ProvidesHiddenStates = parameters.Embeddings;
+        Architecture = weights.Metadata.GetValueOrDefault("general.architecture") ?? string.Empty;
+        SupportsPartialRemoval = !weights.NativeHandle.IsRecurrent && !HybridArchitectures.Contains(Architecture);
     }
 
     /// <summary>The GGUF file.</summary>
@@ -63,6 +72,45 @@ public sealed class LLamaModelSession : IModelSession
     /// <inheritdoc />
     public bool ProvidesHiddenStates { get; }
 
+    /// <inheritdoc />
+    public bool SupportsPartialRemoval { get; }
+
+    /// <summary>The GGUF's <c>general.architecture</c> (llama, qwen2, mamba, ...).</summary>
+    public string Architecture { get; }
+
+    /// <summary>
+    /// Loads a GGUF file and creates its context on the calling thread (the thread that will decode: llama.cpp's
+    /// CPU backend runs each decode on an OpenMP team owned by the calling thread). With a progress receiver or
+    /// a cancellable token the weights are read through LLamaSharp's asynchronous loader.
+    /// </summary>
+    /// <param name="path">The GGUF file.</param>
+    /// <param name="parameters">Model and context parameters (path is taken from <paramref name="path"/>).</param>
+    /// <param name="progress">Receives load progress in [0, 1].</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The session.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">llama.cpp could not load the file.</exception>
+    public static LLamaModelSession Load(string path, ModelParams parameters, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (progress is not null || cancellationToken.CanBeCanceled)
+        {
+            return LoadAsync(path, parameters, progress, cancellationToken).GetAwaiter().GetResult();
+        }
+
+        CheckFile(path, parameters);
+        LLamaWeights weights;
+        try
+        {
+            weights = LLamaWeights.LoadFromFile(parameters);
+        }
+        catch (LoadWeightsFailedException ex)
+        {
+            throw new InvalidDataException($"llama.cpp could not load '{path}': not a valid GGUF model for this backend.", ex);
+        }
+
+        return CreateSession(path, weights, parameters);
+    }
+
     /// <summary>Loads a GGUF file and creates its context.</summary>
     /// <param name="path">The GGUF file.</param>
     /// <param name="parameters">Model and context parameters (path is taken from <paramref name="path"/>).</param>
@@ -73,14 +121,7 @@ public sealed class LLamaModelSession : IModelSession
     /// <exception cref="InvalidDataException">llama.cpp could not load the file.</exception>
     public static async Task<LLamaModelSession> LoadAsync(string path, ModelParams parameters, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        ArgumentNullException.ThrowIfNull(parameters);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-        }
-
-        NativeLogging.Install(null);
+        CheckFile(path, parameters);
         LLamaWeights weights;
         try
         {
@@ -91,6 +132,23 @@ public sealed class LLamaModelSession : IModelSession
             throw new InvalidDataException($"llama.cpp could not load '{path}': not a valid GGUF model for this backend.", ex);
         }
 
+        return CreateSession(path, weights, parameters);
+    }
+
+    private static void CheckFile(string path, ModelParams parameters)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        }
+
+        NativeLogging.Install(null);
+    }
+
+    private static LLamaModelSession CreateSession(string path, LLamaWeights weights, ModelParams parameters)
+    {
         try
         {
             // Without a size llama.cpp would allocate the training context (128k for many models).
@@ -133,6 +191,11 @@ public sealed class LLamaModelSession : IModelSession
         }
 
         var result = Context.NativeHandle.Decode(_batch);
+        if (result == DecodeResult.NoKvSlot)
+        {
+            throw new KvCacheFullException($"The KV cache of '{ModelName}' ({ContextSize} cells shared by all sequences) has no room for a batch of {batch.Count} tokens; raise ContextSize or lower the number of concurrent requests.");
+        }
+
         if (result != DecodeResult.Ok)
         {
             throw new InvalidOperationException($"llama.cpp decode of {batch.Count} tokens failed on '{ModelName}': {result}.");
@@ -154,10 +217,14 @@ public sealed class LLamaModelSession : IModelSession
     }
 
     /// <inheritdoc />
-    public void RemoveTokens(int sequence, int fromPosition)
+    public bool RemoveTokens(int sequence, int fromPosition)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Context.NativeHandle.MemorySequenceRemove((LLamaSeqId)sequence, fromPosition, -1);
+        var handle = Context.NativeHandle;
+        handle.MemorySequenceRemove((LLamaSeqId)sequence, fromPosition <= 0 ? -1 : fromPosition, -1);
+
+        // LLamaSharp drops llama.cpp's result; a recurrent state that could not be cut still ends past the cut.
+        return fromPosition <= 0 || handle.MemorySequenceMaxPosition((LLamaSeqId)sequence).Value < fromPosition;
     }
 
     /// <inheritdoc />

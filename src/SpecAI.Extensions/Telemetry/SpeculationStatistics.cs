@@ -13,6 +13,7 @@ public sealed class SpeculationStatistics
     private readonly object _gate = new();
     private readonly long[] _acceptedLengthHistogram = new long[HistogramLength];
     private readonly Dictionary<int, (long Count, long Ticks)> _targetBatchCost = new();
+    private long _prefillTokens;
     private long _targetCalls, _draftCalls, _prefillCalls, _draftedTokens, _acceptedTokens, _generatedTokens, _lossySteps;
     private long _targetTicks, _draftTicks, _verifyTicks, _prefillTicks;
     private double _optimalAcceptanceSum, _achievedAcceptanceSum;
@@ -33,6 +34,9 @@ public sealed class SpeculationStatistics
 
     /// <summary>Prompt decodes (prefill chunks) of the target.</summary>
     public long PrefillCalls { get { lock (_gate) { return _prefillCalls; } } }
+
+    /// <summary>Prompt tokens the target decoded (what its KV cache did not already hold: a follow-up turn decodes only its new part).</summary>
+    public long PrefillTokens { get { lock (_gate) { return _prefillTokens; } } }
 
     /// <summary>Tokens proposed to the target (distinct draft-tree nodes).</summary>
     public long DraftedTokens { get { lock (_gate) { return _draftedTokens; } } }
@@ -179,6 +183,10 @@ public sealed class SpeculationStatistics
         }
     }
 
+    /// <summary>Counts prompt tokens decoded by the target (in prefill chunks or together with a step).</summary>
+    /// <param name="count">Tokens.</param>
+    public void RecordPrefillTokens(int count) { lock (_gate) { _prefillTokens += count; } }
+
     /// <summary>Adds drafting time spent outside decodes (sampling the drafts).</summary>
     /// <param name="elapsed">The time.</param>
     public void RecordDraftOverhead(TimeSpan elapsed) { lock (_gate) { _draftTicks += elapsed.Ticks; } }
@@ -235,6 +243,7 @@ public sealed class SpeculationStatistics
                 _targetCalls += other._targetCalls;
                 _draftCalls += other._draftCalls;
                 _prefillCalls += other._prefillCalls;
+                _prefillTokens += other._prefillTokens;
                 _draftedTokens += other._draftedTokens;
                 _acceptedTokens += other._acceptedTokens;
                 _generatedTokens += other._generatedTokens;
