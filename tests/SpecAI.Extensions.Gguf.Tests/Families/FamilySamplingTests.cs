@@ -13,7 +13,6 @@ public class FamilySamplingTests(TokenizerFamiliesFixture fixture)
     [Theory]
     [InlineData(ForgeFamilies.Qwen3, true)]
     [InlineData(ForgeFamilies.Qwen3, false)]
-    [InlineData(ForgeFamilies.Qwen25, true)]
     [InlineData(ForgeFamilies.Llama31, true)]
     [InlineData(ForgeFamilies.Cross, false)]
     public void UnsampledTokens_HaveNoMass_AndEndOfSequenceSome(string name, bool target)

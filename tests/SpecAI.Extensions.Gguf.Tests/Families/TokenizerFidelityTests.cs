@@ -9,19 +9,16 @@ namespace SpecAI.Extensions.Gguf.Tests.Families;
 /// <summary>
 /// llama.cpp (through LLamaSharp) tokenizes the forged families exactly as the reference JavaScript tokenizers of the npm
 /// packages do (ids stored in TestData/tokenizer-reference.json): English, code, numbers, whitespace runs, accents, CJK,
-/// emoji, and text that looks like special tokens.
+/// emoji, and text that looks like special tokens. One model per distinct tokenizer layout: the drafts of qwen3 and
+/// qwen25 carry the same metadata (FamilyTemplateTests compares the qwen25 pair text by text).
 /// </summary>
 [Collection(TokenizerFamiliesCollection.Name)]
 public class TokenizerFidelityTests(TokenizerFamiliesFixture fixture)
 {
     [Theory]
     [InlineData(ForgeFamilies.Qwen3, true, "qwen")]
-    [InlineData(ForgeFamilies.Qwen3, false, "qwen")]
     [InlineData(ForgeFamilies.Qwen25, true, "qwen")]
-    [InlineData(ForgeFamilies.Qwen25, false, "qwen")]
     [InlineData(ForgeFamilies.Llama31, true, "llama")]
-    [InlineData(ForgeFamilies.Llama31, false, "llama")]
-    [InlineData(ForgeFamilies.Cross, true, "llama")]
     [InlineData(ForgeFamilies.Cross, false, "qwen")]
     public void Tokenize_MatchesReferenceTokenizer_ForEveryText(string family, bool target, string reference)
     {
