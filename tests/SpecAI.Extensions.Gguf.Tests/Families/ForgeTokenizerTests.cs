@@ -118,6 +118,46 @@ public class ForgeTokenizerTests
     }
 
     [Fact]
+    public void WriteFamily_DifferentVocabularies_DraftRealisesTheTargetOnSharedTexts_ForeignTokensNeverSampled()
+    {
+        using var temp = new TempFolder();
+        var special = new ForgeSpecialTokens { BeginOfSequence = 0, EndOfSequence = 1 };
+        LlamaTokenType[] Types(int n) => [LlamaTokenType.Control, LlamaTokenType.Control, .. Enumerable.Repeat(LlamaTokenType.Normal, n - 2)];
+        string[] targetTokens = ["<bos>", "<eos>", .. Enumerable.Range(0, 298).Select(i => $"t{i}")];
+        // The draft: the first 150 pieces under reversed ids, then 100 pieces the target lacks, other special texts.
+        string[] draftTokens = ["<s>", "</s>", .. Enumerable.Range(0, 150).Reverse().Select(i => $"t{i}"), .. Enumerable.Range(0, 100).Select(i => $"f{i}")];
+        var target = ForgeVocabulary.ByteLevel(targetTokens, Types(targetTokens.Length), [], "qwen2", special);
+        var draft = ForgeVocabulary.ByteLevel(draftTokens, Types(draftTokens.Length), [], "qwen2", special).PadTo(260);
+        var options = new LlamaFamilyOptions
+        {
+            Target = new(64, 1, 64, 2), Draft = new(32, 1, 64, 1), TargetEntropy = 2, CalibrationSamples = 64, WeightType = GgufTensorType.F32,
+        };
+
+        ForgedFamily family = LlamaModelForge.WriteFamily(options, target, draft, temp.File("t.gguf"), temp.File("d.gguf"));
+
+        Assert.Equal((300, 260), (family.TargetVocabularySize, family.DraftVocabularySize));
+        float[] targetOut = GgufReader.Read(family.TargetPath).GetTensor("output.weight").ToFloats();
+        float[] draftOut = GgufReader.Read(family.DraftPath).GetTensor("output.weight").ToFloats();
+        int rank = options.EffectiveBigramRank;
+        float scale = MathF.Sqrt(32 / 2f) / MathF.Sqrt(64); // draft rows are B / sqrt(nd/2), target rows B / sqrt(nt)
+        foreach ((int d, int t) in new[] { (2, 151), (151, 2), (1, 1) })
+        {
+            for (int i = 0; i < rank; i++)
+            {
+                Assert.Equal(targetOut[(t * 64) + i], draftOut[(d * 32) + i] * scale, 5);
+            }
+        }
+
+        foreach (int foreign in new[] { 152, 251, 255 }) // f0, f99 and a padding slot
+        {
+            Assert.True(draftOut[foreign * 32] < 0);
+            Assert.All(draftOut.AsSpan((foreign * 32) + 1, 31).ToArray(), x => Assert.Equal(0f, x));
+        }
+
+        Assert.InRange(family.CalibratedAgreement, 0.3, 0.85); // lower than asked when the target's favourite lies outside the draft
+    }
+
+    [Fact]
     public void FlipThreshold_OnlyCountsTokensTheDraftHas()
     {
         float[] logits = [3, 2, 1];
