@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SpecAI.Extensions.Backend;
 using SpecAI.Extensions.ChatClient;
+using SpecAI.Extensions.ChatClient.Tools;
 using SpecAI.Extensions.Drafting;
 using SpecAI.Extensions.Engine;
 
@@ -29,6 +30,7 @@ public sealed class SpeculativeChatClient : IChatClient
     private readonly LLamaModelSession? _draft;
     private readonly SpeculativeEngine _engine;
     private readonly ChatPromptFormatter _formatter;
+    private readonly RequestConstraints _constraints;
     private readonly ChatResponseAssembler _assembler;
     private readonly HashSet<int> _stopTokens;
     private readonly ILogger _logger;
@@ -58,7 +60,8 @@ public sealed class SpeculativeChatClient : IChatClient
             _formatter = new ChatPromptFormatter(_target.Weights, _options.ToolCallFormat);
             _stopTokens = EndOfGenerationTokens(_target.Weights);
             _tokenTexts = new Lazy<string[]>(() => DecodeVocabulary(_target.Weights));
-            _judge = LoadJudge(_options, _target);
+            _constraints = new RequestConstraints(() => TokenTexts, _stopTokens, _formatter.ToolFormat);
+            _judge = Judge.JudgeHeadLoader.Load(_options.JudgeHeadPath, _target, _logger);
             _assembler = new ChatResponseAssembler(_stopTokens, () => new LLamaTokenTextDecoder(_target.Weights), _options.ModelId ?? _target.ModelName);
         }
         catch
@@ -104,19 +107,29 @@ public sealed class SpeculativeChatClient : IChatClient
 
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        => await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+    {
+        var response = await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+
+        // Update properties land on the message; the lossy label belongs on the response as well.
+        if (response.Messages.Any(m => m.AdditionalProperties?.ContainsKey(SpeculativeChatOptionKeys.Lossy) == true))
+        {
+            (response.AdditionalProperties ??= new())[SpeculativeChatOptionKeys.Lossy] = true;
+        }
+
+        return response;
+    }
 
     /// <inheritdoc />
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
+        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens, this), options);
         int[] prompt = TokenizePrompt(messages, options);
-        bool tools = ChatPromptFormatter.Functions(options).Count > 0 && options?.ToolMode is not NoneChatToolMode;
+        var tools = ToolCallBuffer.DeclaredNames(options);
         var statistics = new SpeculationStatistics();
         var tokens = _scheduler.GenerateAsync(prompt, settings, statistics, cancellationToken);
-        return StreamAsync(tokens, prompt.Length, settings, options?.StopSequences, tools ? _formatter.ToolFormat : null, statistics, cancellationToken);
+        return StreamAsync(tokens, prompt.Length, settings, options?.StopSequences, tools, statistics, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -165,17 +178,12 @@ public sealed class SpeculativeChatClient : IChatClient
 
     /// <summary>The prompt tokens a request would be decoded from (template applied, BOS added when the model wants it).</summary>
     internal int[] TokenizePrompt(IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        string text = _formatter.Format(messages, options);
-        var vocab = _target.Weights.Vocab;
-        var tokens = _target.Weights.Tokenize(text, vocab.ShouldAddBOS, special: true, Encoding.UTF8);
-        return tokens.Select(t => (int)t).ToArray();
-    }
+        => _formatter.Tokenize(messages, options, _options.AllowControlTokensInContent);
 
     /// <summary>Generates raw tokens for a request through the same path as the chat methods (tests check laws on tokens).</summary>
     internal async Task<int[]> GenerateTokensAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken = default)
     {
-        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
+        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens, this), options);
         int[] prompt = TokenizePrompt(messages, options);
         var statistics = new SpeculationStatistics();
         var tokens = new List<int>();
@@ -194,9 +202,9 @@ public sealed class SpeculativeChatClient : IChatClient
         }
     }
 
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IAsyncEnumerable<int> tokens, int promptTokens, GenerationSettings settings, IList<string>? stopSequences, ToolCallFormat? toolFormat, SpeculationStatistics statistics, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IAsyncEnumerable<int> tokens, int promptTokens, GenerationSettings settings, IList<string>? stopSequences, IReadOnlySet<string> tools, SpeculationStatistics statistics, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        bool lossless = settings.Verifier != VerifierKind.Typical && settings.Mode != SpeculationMode.Judge;
+        bool lossless = settings.IsLossless;
         using var activity = SpeculationTelemetry.ActivitySource.StartActivity("specai.generate");
         activity?.SetTag("gen_ai.request.model", Metadata.DefaultModelId);
         activity?.SetTag("specai.mode", settings.Mode.ToString());
@@ -205,7 +213,7 @@ public sealed class SpeculativeChatClient : IChatClient
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            await foreach (var update in _assembler.AssembleAsync(tokens, promptTokens, stopSequences, toolFormat, statistics, cancellationToken).ConfigureAwait(false))
+            await foreach (var update in _assembler.AssembleAsync(tokens, promptTokens, stopSequences, tools, _formatter.ToolFormat, statistics, cancellationToken).ConfigureAwait(false))
             {
                 if (update.FinishReason is { } finish)
                 {
@@ -227,9 +235,8 @@ public sealed class SpeculativeChatClient : IChatClient
     }
 
     /// <summary>
-    /// Adds what the client owns to the mapped settings: the judge head in Judge mode, and for JSON response
-    /// formats a grammar mask applied to draft and target alike (the answer always parses, and speculation
-    /// stays lossless with respect to the constrained target).
+    /// Adds what the client owns to the mapped settings: the judge head in Judge mode, and for a required tool call
+    /// or a JSON response format a grammar mask applied to draft and target alike (see <see cref="RequestConstraints"/>).
     /// </summary>
     private GenerationSettings CompleteSettings(GenerationSettings settings, ChatOptions? options)
     {
@@ -238,13 +245,12 @@ public sealed class SpeculativeChatClient : IChatClient
             settings = settings with { Judge = _judge ?? throw new ArgumentException($"Judge mode needs {nameof(SpeculativeChatClientOptions.JudgeHeadPath)} in the client options.", nameof(options)) };
         }
 
-        if (options?.ResponseFormat is not ChatResponseFormatJson json || settings.Constraint is not null)
+        if (GenerationSettingsMapper.Prediction(options) is { Length: > 0 } prediction)
         {
-            return settings;
+            settings = settings with { PredictedTokens = _target.Weights.Tokenize(prediction, false, false, Encoding.UTF8).Select(t => (int)t).ToArray() };
         }
 
-        var schema = json.Schema is { } element ? Constraints.JsonSchemaSubset.FromJson(element) : null;
-        return settings with { Constraint = new Constraints.JsonTokenConstraint(TokenTexts, _stopTokens, schema) };
+        return settings.Constraint is null && _constraints.For(options) is { } constraint ? settings with { Constraint = constraint } : settings;
     }
 
     private static async Task<Loaded> StartAsync(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
@@ -274,22 +280,6 @@ public sealed class SpeculativeChatClient : IChatClient
             scheduler.Dispose();
             throw;
         }
-    }
-
-    private static Judge.JudgeHead? LoadJudge(SpeculativeChatClientOptions options, LLamaModelSession target)
-    {
-        if (string.IsNullOrEmpty(options.JudgeHeadPath))
-        {
-            return null;
-        }
-
-        var head = Judge.JudgeHead.Load(options.JudgeHeadPath);
-        if (head.HiddenSize != target.Weights.EmbeddingSize)
-        {
-            throw new InvalidDataException($"Judge head '{options.JudgeHeadPath}' reads {head.HiddenSize} hidden dimensions but target '{target.ModelName}' has {target.Weights.EmbeddingSize}.");
-        }
-
-        return head;
     }
 
     private static string[] DecodeVocabulary(LLamaWeights weights)

@@ -1,7 +1,7 @@
 using LLama;
 using LLama.Common;
-using LLama.Exceptions;
 using LLama.Native;
+using Microsoft.Extensions.Logging;
 using SpecAI.Extensions.Engine;
 
 namespace SpecAI.Extensions.Backend;
@@ -24,10 +24,12 @@ public sealed class LLamaModelSession : IModelSession
 
     private readonly LLamaBatch _batch = new();
     private readonly LLamaSeqId[] _sequences = new LLamaSeqId[64];
+    private readonly IDisposable _nativeLog;
     private bool _disposed;
 
-    private LLamaModelSession(string path, LLamaWeights weights, LLamaContext context, ModelParams parameters)
+    private LLamaModelSession(string path, LLamaWeights weights, LLamaContext context, ModelParams parameters, IDisposable nativeLog)
     {
+        _nativeLog = nativeLog;
         Path = path;
         Weights = weights;
         Context = context;
@@ -85,54 +87,67 @@ public sealed class LLamaModelSession : IModelSession
     /// </summary>
     /// <param name="path">The GGUF file.</param>
     /// <param name="parameters">Model and context parameters (path is taken from <paramref name="path"/>).</param>
-    /// <param name="progress">Receives load progress in [0, 1].</param>
+    /// <param name="progress">Receives load progress in [0, 1]; whatever it throws is dropped.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
     /// <returns>The session.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">llama.cpp could not load the file.</exception>
+    /// <exception cref="InvalidDataException">The file is not a GGUF model, is corrupt, or llama.cpp could not load it.</exception>
+    /// <exception cref="ModelOutOfMemoryException">Memory or VRAM ran out while loading.</exception>
     public static LLamaModelSession Load(string path, ModelParams parameters, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
-    {
-        if (progress is not null || cancellationToken.CanBeCanceled)
-        {
-            return LoadAsync(path, parameters, progress, cancellationToken).GetAwaiter().GetResult();
-        }
+        => Load(path, parameters, progress, nativeLogger: null, cancellationToken);
 
+    /// <summary>
+    /// Loads a GGUF file and creates its context on the calling thread, sending llama.cpp's log to a logger while the
+    /// session lives.
+    /// </summary>
+    /// <param name="path">The GGUF file.</param>
+    /// <param name="parameters">Model and context parameters (path is taken from <paramref name="path"/>).</param>
+    /// <param name="progress">Receives load progress in [0, 1]; whatever it throws is dropped.</param>
+    /// <param name="nativeLogger">Receives llama.cpp's log until the session is disposed (see <see cref="NativeLogging"/>).</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The session.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a GGUF model, is corrupt, or llama.cpp could not load it.</exception>
+    /// <exception cref="ModelOutOfMemoryException">Memory or VRAM ran out while loading.</exception>
+    public static LLamaModelSession Load(string path, ModelParams parameters, IProgress<float>? progress, ILogger? nativeLogger, CancellationToken cancellationToken = default)
+    {
         CheckFile(path, parameters);
-        LLamaWeights weights;
+        var nativeLog = NativeLogging.Install(nativeLogger);
         try
         {
-            weights = LLamaWeights.LoadFromFile(parameters);
+            var (weights, context) = ModelFileLoader.Load(path, parameters, progress, cancellationToken);
+            return new LLamaModelSession(path, weights, context, parameters, nativeLog);
         }
-        catch (LoadWeightsFailedException ex)
+        catch
         {
-            throw new InvalidDataException($"llama.cpp could not load '{path}': not a valid GGUF model for this backend.", ex);
+            nativeLog.Dispose();
+            throw;
         }
-
-        return CreateSession(path, weights, parameters);
     }
 
     /// <summary>Loads a GGUF file and creates its context.</summary>
     /// <param name="path">The GGUF file.</param>
     /// <param name="parameters">Model and context parameters (path is taken from <paramref name="path"/>).</param>
-    /// <param name="progress">Receives load progress in [0, 1].</param>
+    /// <param name="progress">Receives load progress in [0, 1]; whatever it throws is dropped.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
     /// <returns>The session.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">llama.cpp could not load the file.</exception>
+    /// <exception cref="InvalidDataException">The file is not a GGUF model, is corrupt, or llama.cpp could not load it.</exception>
+    /// <exception cref="ModelOutOfMemoryException">Memory or VRAM ran out while loading.</exception>
     public static async Task<LLamaModelSession> LoadAsync(string path, ModelParams parameters, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
     {
         CheckFile(path, parameters);
-        LLamaWeights weights;
+        var nativeLog = NativeLogging.Install(null);
         try
         {
-            weights = await LLamaWeights.LoadFromFileAsync(parameters, cancellationToken, progress).ConfigureAwait(false);
+            var (weights, context) = await ModelFileLoader.LoadAsync(path, parameters, progress, cancellationToken).ConfigureAwait(false);
+            return new LLamaModelSession(path, weights, context, parameters, nativeLog);
         }
-        catch (LoadWeightsFailedException ex)
+        catch
         {
-            throw new InvalidDataException($"llama.cpp could not load '{path}': not a valid GGUF model for this backend.", ex);
+            nativeLog.Dispose();
+            throw;
         }
-
-        return CreateSession(path, weights, parameters);
     }
 
     private static void CheckFile(string path, ModelParams parameters)
@@ -142,24 +157,6 @@ public sealed class LLamaModelSession : IModelSession
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-        }
-
-        NativeLogging.Install(null);
-    }
-
-    private static LLamaModelSession CreateSession(string path, LLamaWeights weights, ModelParams parameters)
-    {
-        try
-        {
-            // Without a size llama.cpp would allocate the training context (128k for many models).
-            parameters.ContextSize ??= Math.Min(weights.ContextSize > 0 ? (uint)weights.ContextSize : DefaultContextSize, DefaultContextSize);
-            var context = weights.CreateContext(parameters);
-            return new LLamaModelSession(path, weights, context, parameters);
-        }
-        catch
-        {
-            weights.Dispose();
-            throw;
         }
     }
 
@@ -253,5 +250,6 @@ public sealed class LLamaModelSession : IModelSession
         _disposed = true;
         Context.Dispose();
         Weights.Dispose();
+        _nativeLog.Dispose();
     }
 }

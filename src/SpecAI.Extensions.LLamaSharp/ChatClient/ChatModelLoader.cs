@@ -14,13 +14,14 @@ internal static class ChatModelLoader
     /// <summary>Loads the target, then the draft (progress split in halves), and checks their vocabularies; disposes what it loaded when anything fails.</summary>
     public static (LLamaModelSession Target, LLamaModelSession? Draft) Load(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
     {
-        NativeLogging.Install(loggerFactory?.CreateLogger("SpecAI.Extensions.LLamaCpp"));
+        var nativeLogger = loggerFactory?.CreateLogger("SpecAI.Extensions.LLamaCpp");
         bool hasDraft = !string.IsNullOrEmpty(options.DraftModelPath);
-        var progress = options.LoadProgress;
+        var progress = GuardedProgress.Wrap(options.LoadProgress);
         var target = LLamaModelSession.Load(
             options.TargetModelPath,
             CreateParameters(options, options.TargetModelPath, options.GpuLayerCount, hiddenStates: !string.IsNullOrEmpty(options.JudgeHeadPath)),
             progress is null ? null : new ScaledProgress(progress, 0, hasDraft ? 0.5f : 1f),
+            nativeLogger,
             cancellationToken);
         progress?.Report(hasDraft ? 0.5f : 1f);
         if (!hasDraft)
@@ -34,6 +35,7 @@ internal static class ChatModelLoader
                 options.DraftModelPath!,
                 CreateParameters(options, options.DraftModelPath!, options.DraftGpuLayerCount),
                 progress is null ? null : new ScaledProgress(progress, 0.5f, 1f),
+                nativeLogger,
                 cancellationToken);
             progress?.Report(1f);
             try

@@ -31,7 +31,8 @@ internal sealed class ChatResponseAssembler
     /// <param name="tokens">The generated tokens (stopping early cancels the generation).</param>
     /// <param name="promptTokens">Prompt length, for the usage.</param>
     /// <param name="stopSequences">Texts that end the answer (never shown).</param>
-    /// <param name="toolFormat">The tool-call format to parse, or null when the request has no tools.</param>
+    /// <param name="tools">The request's tool names (empty: no tool calls are parsed).</param>
+    /// <param name="toolFormat">The tool-call format to parse.</param>
     /// <param name="statistics">The request's live counters.</param>
     /// <param name="cancellationToken">Cancels the answer.</param>
     /// <returns>The updates.</returns>
@@ -39,7 +40,8 @@ internal sealed class ChatResponseAssembler
         IAsyncEnumerable<int> tokens,
         int promptTokens,
         IList<string>? stopSequences,
-        ToolCallFormat? toolFormat,
+        IReadOnlySet<string> tools,
+        ToolCallFormat toolFormat,
         SpeculationStatistics statistics,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -56,7 +58,7 @@ internal sealed class ChatResponseAssembler
 
         var decoder = _decoders();
         var filter = new StopSequenceFilter(stopSequences?.ToArray());
-        var toolCall = new ToolCallBuffer(toolFormat is not null, toolFormat ?? ToolCallFormat.Auto);
+        var toolCall = new ToolCallBuffer(tools, toolFormat);
         var finish = ChatFinishReason.Length;
         int generated = 0;
         await foreach (int token in tokens.WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -125,6 +127,12 @@ internal sealed class ChatResponseAssembler
 
         var final = Update([new UsageContent(Usage(promptTokens, generated, statistics))]);
         final.FinishReason = finish;
+        if (statistics.LossySteps > 0)
+        {
+            // A lossy rule (judge, typical acceptance) decided some step: the answer may differ from the target's law.
+            final.AdditionalProperties = new() { [SpeculativeChatOptionKeys.Lossy] = true };
+        }
+
         yield return final;
     }
 
@@ -137,6 +145,7 @@ internal sealed class ChatResponseAssembler
             [SpeculativeChatOptionKeys.DraftedTokens] = statistics.DraftedTokens,
             [SpeculativeChatOptionKeys.AcceptedTokens] = statistics.AcceptedTokens,
             [SpeculativeChatOptionKeys.LossySteps] = statistics.LossySteps,
+            [SpeculativeChatOptionKeys.JudgeAcceptedTokens] = statistics.JudgeAcceptedTokens,
         };
         if (!double.IsNaN(statistics.OptimalAcceptance))
         {

@@ -25,10 +25,10 @@ namespace SpecAI.Extensions.Engine;
 public sealed class AdaptiveDraftPolicy
 {
     /// <summary>Deepest draft position tracked.</summary>
-    public const int MaxDepth = 64;
+    public const int MaxDepth = SpeculationLimits.MaxDraftLength;
 
     /// <summary>Most drafts per step tracked.</summary>
-    public const int MaxCount = 16;
+    public const int MaxCount = SpeculationLimits.MaxDraftCount;
 
     private const double PriorAcceptance = 0.5;
     private readonly BatchCostCurve _targetCost;

@@ -144,6 +144,8 @@ internal sealed class GenerationRequest
         var p = _target.AsSpan(0, VocabularySize);
         var scratch = _scratch.AsSpan(0, VocabularySize);
         long verifyStart = Stopwatch.GetTimestamp();
+        var judge = Verifier as JudgeVerifier;
+        judge?.BeginStep();
         int nodeIndex = 0, winner = 0, pathLength = 0, accepted = 0, committed = 0;
         while (true)
         {
@@ -189,6 +191,7 @@ internal sealed class GenerationRequest
         }
 
         Statistics.RecordStep(Tree.DraftedCount, accepted, committed, !Verifier.IsLossless && Tree.DraftedCount > 0, Stopwatch.GetElapsedTime(verifyStart));
+        Statistics.RecordJudgeAcceptedTokens(judge?.JudgedInStep ?? 0);
         return (winner, pathLength);
     }
 

@@ -138,18 +138,19 @@ public sealed class SpeculativeEngine
                 throw new InvalidOperationException($"Judge decoding reads the target's hidden states, and '{Target.ModelName}' was loaded without them.");
             }
 
-            verifier ??= new JudgeVerifier(settings.Judge.Threshold);
+            verifier ??= new JudgeVerifier(settings.JudgeThreshold ?? settings.Judge.Threshold, settings.MaxJudgedTokensPerStep);
         }
 
         verifier ??= VerifierFactory.Create(settings.Verifier, settings.Sampling);
         var request = new GenerationRequest(prompt, settings, statistics, verifier, Target.ContextSize, Target.VocabularySize);
+        request.Drafter = PredictionDrafting.Create(settings, Target.VocabularySize);
         switch (mode)
         {
             case SpeculationMode.DraftModel or SpeculationMode.MultiDraft or SpeculationMode.Judge:
                 UseDraftModel(request, _draftModel!);
                 break;
             case SpeculationMode.PromptLookup:
-                request.Drafter = new PromptLookupDraftSource(settings.PromptLookupMaxNgram, settings.PromptLookupMinNgram);
+                request.Drafter ??= new PromptLookupDraftSource(settings.PromptLookupMaxNgram, settings.PromptLookupMinNgram);
                 if (settings.CombineLookupWithDraftModel && _draftModel is not null)
                 {
                     UseDraftModel(request, _draftModel);

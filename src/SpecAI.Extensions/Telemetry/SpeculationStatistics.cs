@@ -14,7 +14,7 @@ public sealed class SpeculationStatistics
     private readonly long[] _acceptedLengthHistogram = new long[HistogramLength];
     private readonly Dictionary<int, (long Count, long Ticks)> _targetBatchCost = new();
     private long _prefillTokens;
-    private long _targetCalls, _draftCalls, _prefillCalls, _draftedTokens, _acceptedTokens, _generatedTokens, _lossySteps;
+    private long _targetCalls, _draftCalls, _prefillCalls, _draftedTokens, _acceptedTokens, _generatedTokens, _lossySteps, _judgeAcceptedTokens;
     private long _targetTicks, _draftTicks, _verifyTicks, _prefillTicks;
     private double _optimalAcceptanceSum, _achievedAcceptanceSum;
     private long _acceptanceBoundSamples;
@@ -49,6 +49,9 @@ public sealed class SpeculationStatistics
 
     /// <summary>Steps verified by a LOSSY rule (typical acceptance, judge); 0 means every token followed the target's law.</summary>
     public long LossySteps { get { lock (_gate) { return _lossySteps; } } }
+
+    /// <summary>Drafted tokens kept only because the judge accepted them (the standard rule had rejected them); LOSSY. Included in <see cref="AcceptedTokens"/>.</summary>
+    public long JudgeAcceptedTokens { get { lock (_gate) { return _judgeAcceptedTokens; } } }
 
     /// <summary>Accepted tokens per drafted token (0 when nothing was drafted).</summary>
     public double AcceptanceRate { get { lock (_gate) { return _draftedTokens == 0 ? 0 : (double)_acceptedTokens / _draftedTokens; } } }
@@ -213,6 +216,19 @@ public sealed class SpeculationStatistics
         }
     }
 
+    /// <summary>Records drafted tokens the judge kept in one step (they also count as accepted in <see cref="RecordStep"/>).</summary>
+    /// <param name="count">Tokens the judge kept.</param>
+    public void RecordJudgeAcceptedTokens(int count)
+    {
+        if (count > 0)
+        {
+            lock (_gate)
+            {
+                _judgeAcceptedTokens += count;
+            }
+        }
+    }
+
     /// <summary>Records the optimal and achieved acceptance of one verified position (multi-draft diagnostic).</summary>
     /// <param name="optimal">Optimal acceptance probability for the draft law.</param>
     /// <param name="achieved">Acceptance probability the verifier achieved.</param>
@@ -248,6 +264,7 @@ public sealed class SpeculationStatistics
                 _acceptedTokens += other._acceptedTokens;
                 _generatedTokens += other._generatedTokens;
                 _lossySteps += other._lossySteps;
+                _judgeAcceptedTokens += other._judgeAcceptedTokens;
                 _targetTicks += other._targetTicks;
                 _draftTicks += other._draftTicks;
                 _verifyTicks += other._verifyTicks;
@@ -288,7 +305,8 @@ public sealed class SpeculationStatistics
         $"(rate {AcceptanceRate:F3}, {TokensPerTargetCall:F2} tokens/call)" +
         (double.IsNaN(OptimalAcceptance) ? string.Empty : $", acceptance achieved {AchievedAcceptance:F3} of optimal {OptimalAcceptance:F3}") +
         (StepsWithSpeculationOff > 0 ? $", speculation off {StepsWithSpeculationOff} steps" : string.Empty) +
-        (LossySteps > 0 ? $", LOSSY steps {LossySteps}" : string.Empty);
+        (LossySteps > 0 ? $", LOSSY steps {LossySteps}" : string.Empty) +
+        (JudgeAcceptedTokens > 0 ? $", judge-accepted tokens {JudgeAcceptedTokens}" : string.Empty);
 
     internal static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
 }
