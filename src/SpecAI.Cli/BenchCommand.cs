@@ -48,8 +48,10 @@ internal static class BenchCommand
         var markdown = new Option<string?>("--markdown") { Description = "Write a markdown table here.", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.md") };
         var concurrency = new Option<string?>("--concurrency") { Description = "Serve n callers at once on one client, e.g. 1,2,4,8: aggregate tokens/s of plain and speculative (adaptive) decoding next to the batching limit n/b(n), with latency percentiles (writes artifacts/bench-concurrency.*)." };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG chart here (tokens/s bars; speedup vs agreement in a sweep).", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.png") };
+        var family = new Option<string?>("--family") { Description = $"Forge a named family over real tokenizers instead of the 32k synthetic one: {string.Join(", ", ForgeFamilies.Names)} (bench shapes)." };
+        var tokenizers = ForgeCommand.TokenizersOption();
         var cmd = new Command("bench", "Benchmark baseline (LLamaSharp AsChatClient) vs speculative modes on the same target.");
-        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency })
+        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency, family, tokenizers })
         {
             cmd.Options.Add(o);
         }
@@ -61,7 +63,7 @@ internal static class BenchCommand
                 string Artifact(Option<string?> option, string name) => parse.GetResult(option) is null ? Path.Combine("artifacts", name) : parse.GetValue(option)!;
                 var (targetPath, draftPath) = parse.GetValue(target) is { } t
                     ? (t, parse.GetValue(draft) ?? throw new ArgumentException("--draft is required with --target."))
-                    : ForgedPair(parse.GetValue(agreement));
+                    : ForgedPair(parse.GetValue(agreement), parse.GetValue(family), parse.GetValue(tokenizers));
                 return ConcurrencyBench.RunCommandAsync(
                     targetPath, draftPath, ParseList(levels, "--concurrency")!.Select(v => (int)v).ToArray(), Prompts,
                     parse.GetValue(maxTokens) ?? (parse.GetValue(quick) ? 64 : 128), parse.GetValue(repeats) ?? (parse.GetValue(quick) ? 2 : 4),
@@ -76,15 +78,17 @@ internal static class BenchCommand
                     parse.GetValue(quick), parse.GetValue(target), parse.GetValue(draft), agreementList,
                     parse.GetValue(maxTokens) ?? (parse.GetValue(quick) ? 64 : 128),
                     parse.GetValue(repeats) ?? (parse.GetValue(quick) ? 3 : 10),
-                    temperatureList, sweep, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot)),
+                    temperatureList, sweep, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot), parse.GetValue(family), parse.GetValue(tokenizers)),
                 ct);
         });
         return cmd;
     }
 
-    private static (string Target, string Draft) ForgedPair(double agreement)
+    private static (string Target, string Draft) ForgedPair(double agreement, string? name, string? tokenizers)
     {
-        var family = LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), ForgeCommand.FamilyOptions(agreement, 32_000));
+        var family = LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), name is null
+            ? ForgeCommand.FamilyOptions(agreement, 32_000)
+            : ForgeCommand.NamedFamilyOptions(name, tokenizers, agreement, ForgeFamilyScale.Bench));
         return (family.TargetPath, family.DraftPath);
     }
 
@@ -110,7 +114,7 @@ internal static class BenchCommand
 
     private sealed record BenchSettings(
         bool Quick, string? Target, string? Draft, double[] Agreements, int MaxTokens, int Repeats, double[] Temperatures, bool Sweep,
-        string? Json, string? Markdown, string? Plot);
+        string? Json, string? Markdown, string? Plot, string? Family = null, string? Tokenizers = null);
 
     private sealed record RunSpec(string Name, SpeculationMode Mode, string Verifier, int DraftLength, int DraftCount, bool Adaptive = false);
 
@@ -119,6 +123,11 @@ internal static class BenchCommand
 
     private static async Task<int> RunAsync(BenchSettings s, CancellationToken ct)
     {
+        if (s.Target is not null && s.Family is not null)
+        {
+            throw new ArgumentException("--family forges its own target and draft; it cannot be combined with --target.");
+        }
+
         if (s.Target is not null && s.Agreements.Length > 1)
         {
             throw new ArgumentException("--agreements forges families; it cannot be combined with --target.");
@@ -138,7 +147,9 @@ internal static class BenchCommand
             if (s.Target is null)
             {
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"forging family (agreement {requested}) into {ForgeCommand.DefaultCache()} ..."));
-                var family = LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), ForgeCommand.FamilyOptions(requested, 32_000));
+                var family = LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), s.Family is { } name
+                    ? ForgeCommand.NamedFamilyOptions(name, s.Tokenizers, requested, ForgeFamilyScale.Bench)
+                    : ForgeCommand.FamilyOptions(requested, 32_000));
                 (targetPath, draftPath, agreement, calibrated) = (family.TargetPath, family.DraftPath, requested, family.CalibratedAgreement);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"target {targetPath}\ndraft  {draftPath}\ncalibrated agreement {family.CalibratedAgreement:F3}, MAC cost ratio {family.CostRatio:F1}"));
             }
