@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SpecAI.Cli;
+using SpecAI.Cli.Bench;
 
 var root = new RootCommand("specai: speculative decoding tools for SpecAI.Extensions (forge models, benchmark, serve over HTTP).");
 root.Subcommands.Add(ForgeCommand.Create());

@@ -100,7 +100,7 @@ public sealed class SpeculationStatistics
     /// <param name="length">Draft length (0: no speculation this step).</param>
     /// <param name="count">Drafts per step.</param>
     /// <param name="speculationOff">Whether adaptive drafting had switched speculation off.</param>
-    public void RecordDraftPlan(int length, int count, bool speculationOff)
+    internal void RecordDraftPlan(int length, int count, bool speculationOff)
     {
         lock (_gate)
         {
@@ -116,7 +116,7 @@ public sealed class SpeculationStatistics
     /// <summary>Records whether the committed token at a drafted depth was one of the drafts.</summary>
     /// <param name="depth">Depth, from 1.</param>
     /// <param name="continued">Whether a draft was committed there.</param>
-    public void RecordDepth(int depth, bool continued)
+    internal void RecordDepth(int depth, bool continued)
     {
         int d = Math.Clamp(depth, 0, DepthLength - 1);
         lock (_gate)
@@ -162,7 +162,7 @@ public sealed class SpeculationStatistics
     /// <param name="batchSize">Tokens in the batch.</param>
     /// <param name="elapsed">Wall time of the decode.</param>
     /// <param name="prefill">Whether this was a prompt decode rather than a verification or draft step.</param>
-    public void RecordDecode(bool isTarget, int batchSize, TimeSpan elapsed, bool prefill)
+    internal void RecordDecode(bool isTarget, int batchSize, TimeSpan elapsed, bool prefill)
     {
         lock (_gate)
         {
@@ -188,11 +188,11 @@ public sealed class SpeculationStatistics
 
     /// <summary>Counts prompt tokens decoded by the target (in prefill chunks or together with a step).</summary>
     /// <param name="count">Tokens.</param>
-    public void RecordPrefillTokens(int count) { lock (_gate) { _prefillTokens += count; } }
+    internal void RecordPrefillTokens(int count) { lock (_gate) { _prefillTokens += count; } }
 
     /// <summary>Adds drafting time spent outside decodes (sampling the drafts).</summary>
     /// <param name="elapsed">The time.</param>
-    public void RecordDraftOverhead(TimeSpan elapsed) { lock (_gate) { _draftTicks += elapsed.Ticks; } }
+    internal void RecordDraftOverhead(TimeSpan elapsed) { lock (_gate) { _draftTicks += elapsed.Ticks; } }
 
     /// <summary>Records one verified step.</summary>
     /// <param name="drafted">Tokens proposed.</param>
@@ -200,7 +200,7 @@ public sealed class SpeculationStatistics
     /// <param name="committed">Tokens committed.</param>
     /// <param name="lossy">Whether a lossy rule decided.</param>
     /// <param name="verifyTime">Time to build distributions and verify.</param>
-    public void RecordStep(int drafted, int accepted, int committed, bool lossy, TimeSpan verifyTime)
+    internal void RecordStep(int drafted, int accepted, int committed, bool lossy, TimeSpan verifyTime)
     {
         lock (_gate)
         {
@@ -218,7 +218,7 @@ public sealed class SpeculationStatistics
 
     /// <summary>Records drafted tokens the judge kept in one step (they also count as accepted in <see cref="RecordStep"/>).</summary>
     /// <param name="count">Tokens the judge kept.</param>
-    public void RecordJudgeAcceptedTokens(int count)
+    internal void RecordJudgeAcceptedTokens(int count)
     {
         if (count > 0)
         {
@@ -232,7 +232,7 @@ public sealed class SpeculationStatistics
     /// <summary>Records the optimal and achieved acceptance of one verified position (multi-draft diagnostic).</summary>
     /// <param name="optimal">Optimal acceptance probability for the draft law.</param>
     /// <param name="achieved">Acceptance probability the verifier achieved.</param>
-    public void RecordAcceptanceBound(double optimal, double achieved)
+    internal void RecordAcceptanceBound(double optimal, double achieved)
     {
         lock (_gate)
         {

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.AI;
 using SpecAI.Extensions;
 
-namespace SpecAI.Cli;
+namespace SpecAI.Cli.Bench;
 
 /// <summary>
 /// <c>specai bench --concurrency 1,2,4,8</c>: n callers at once on one client, plain and speculative (adaptive)
@@ -51,12 +51,12 @@ internal static class ConcurrencyBench
         Console.WriteLine(table);
         if (json is not null)
         {
-            Write(json, System.Text.Json.JsonSerializer.Serialize(report, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            BenchOutput.Write(json, System.Text.Json.JsonSerializer.Serialize(report, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         }
 
         if (markdown is not null)
         {
-            Write(markdown, table);
+            BenchOutput.Write(markdown, table);
         }
 
         if (plot is not null)
@@ -101,7 +101,7 @@ internal static class ConcurrencyBench
                     itl.AddRange(round.InterTokenMs);
                 }
 
-                double tps = Median(rates);
+                double tps = BenchMath.Median(rates);
                 if (mode == "plain")
                 {
                     plain = tps;
@@ -117,14 +117,14 @@ internal static class ConcurrencyBench
                     Mode = mode,
                     TokensPerSecond = Math.Round(tps, 2),
                     TokensPerSecondRounds = rates,
-                    BatchingLimit = Finite(limit),
-                    Scaling = Finite(tps / plainAtOne),
-                    BatchingEfficiency = Finite(tps / plainAtOne / limit),
-                    SpeculativeVsPlain = mode == "speculative" ? Finite(tps / plain) : null,
-                    TimeToFirstTokenP50Ms = Finite(Percentile(ttft, 0.5)),
-                    TimeToFirstTokenP95Ms = Finite(Percentile(ttft, 0.95)),
-                    InterTokenP50Ms = Finite(Percentile(itl, 0.5)),
-                    InterTokenP95Ms = Finite(Percentile(itl, 0.95)),
+                    BatchingLimit = BenchMath.Finite(limit),
+                    Scaling = BenchMath.Finite(tps / plainAtOne),
+                    BatchingEfficiency = BenchMath.Finite(tps / plainAtOne / limit),
+                    SpeculativeVsPlain = mode == "speculative" ? BenchMath.Finite(tps / plain) : null,
+                    TimeToFirstTokenP50Ms = BenchMath.Finite(BenchMath.Percentile(ttft, 0.5)),
+                    TimeToFirstTokenP95Ms = BenchMath.Finite(BenchMath.Percentile(ttft, 0.95)),
+                    InterTokenP50Ms = BenchMath.Finite(BenchMath.Percentile(itl, 0.5)),
+                    InterTokenP95Ms = BenchMath.Finite(BenchMath.Percentile(itl, 0.95)),
                 };
                 results.Add(result);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -217,117 +217,5 @@ internal static class ConcurrencyBench
         plt.SavePng(path, 900, 550);
     }
 
-    private static void Write(string path, string text)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, text);
-        Console.Error.WriteLine($"wrote {path}");
-    }
-
-    private static double Median(IEnumerable<double> values) => Percentile(values.ToList(), 0.5);
-
-    private static double Percentile(List<double> values, double q)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var sorted = values.Order().ToList();
-        double rank = q * (sorted.Count - 1);
-        int lo = (int)Math.Floor(rank), hi = (int)Math.Ceiling(rank);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
-    }
-
-    private static double? Finite(double v) => double.IsFinite(v) ? Math.Round(v, 3) : null;
-
     private static string F(double? v, string format = "F2") => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "-";
-}
-
-/// <summary>One concurrency level and mode of <c>specai bench --concurrency</c>.</summary>
-internal sealed class ConcurrencyResult
-{
-    /// <summary>Callers at once.</summary>
-    [JsonPropertyName("concurrency")]
-    public int Concurrency { get; init; }
-
-    /// <summary>plain (mode none) or speculative (draft model, adaptive).</summary>
-    [JsonPropertyName("mode")]
-    public required string Mode { get; init; }
-
-    /// <summary>Median over rounds of the tokens all callers received per second of wall time.</summary>
-    [JsonPropertyName("tokens_per_second")]
-    public double TokensPerSecond { get; init; }
-
-    /// <summary>Each round's aggregate tokens per second.</summary>
-    [JsonPropertyName("tokens_per_second_rounds")]
-    public List<double> TokensPerSecondRounds { get; init; } = new();
-
-    /// <summary>n / b(n): the most that batching n single-token rows can give on this machine (b measured in the same run).</summary>
-    [JsonPropertyName("batching_limit")]
-    public double? BatchingLimit { get; init; }
-
-    /// <summary>Aggregate tokens/s relative to plain decoding of one caller.</summary>
-    [JsonPropertyName("scaling")]
-    public double? Scaling { get; init; }
-
-    /// <summary>Scaling / batching limit.</summary>
-    [JsonPropertyName("batching_efficiency")]
-    public double? BatchingEfficiency { get; init; }
-
-    /// <summary>Speculative aggregate tokens/s over plain at the same level.</summary>
-    [JsonPropertyName("speculative_vs_plain")]
-    public double? SpeculativeVsPlain { get; init; }
-
-    /// <summary>Median time to first token.</summary>
-    [JsonPropertyName("ttft_p50_ms")]
-    public double? TimeToFirstTokenP50Ms { get; init; }
-
-    /// <summary>95th percentile time to first token.</summary>
-    [JsonPropertyName("ttft_p95_ms")]
-    public double? TimeToFirstTokenP95Ms { get; init; }
-
-    /// <summary>Median inter-token latency.</summary>
-    [JsonPropertyName("itl_p50_ms")]
-    public double? InterTokenP50Ms { get; init; }
-
-    /// <summary>95th percentile inter-token latency.</summary>
-    [JsonPropertyName("itl_p95_ms")]
-    public double? InterTokenP95Ms { get; init; }
-}
-
-/// <summary>What <c>specai bench --concurrency</c> writes as JSON.</summary>
-internal sealed class ConcurrencyReport
-{
-    [JsonPropertyName("command")]
-    public required string Command { get; init; }
-
-    [JsonPropertyName("target")]
-    public required string Target { get; init; }
-
-    [JsonPropertyName("draft")]
-    public required string Draft { get; init; }
-
-    [JsonPropertyName("cores")]
-    public int Cores { get; init; }
-
-    [JsonPropertyName("max_tokens")]
-    public int MaxTokens { get; init; }
-
-    [JsonPropertyName("rounds")]
-    public int Rounds { get; init; }
-
-    [JsonPropertyName("temperature")]
-    public double Temperature { get; init; }
-
-    /// <summary>The plain LLamaSharp greedy loop of one request, in its own process.</summary>
-    [JsonPropertyName("raw_tokens_per_second")]
-    public double RawTokensPerSecond { get; init; }
-
-    /// <summary>Median ms of one decode of n sequences x 1 token.</summary>
-    [JsonPropertyName("batch_cost_ms")]
-    public required Dictionary<int, double> BatchCostMs { get; init; }
-
-    [JsonPropertyName("results")]
-    public required List<ConcurrencyResult> Results { get; init; }
 }

@@ -1,7 +1,7 @@
 using System.Text;
 using SpecAI.Extensions.ChatClient.Tools;
 
-namespace SpecAI.Extensions.LLamaSharp.Tests.Tools;
+namespace SpecAI.Extensions.LLamaSharp.Tests.ChatClient.Tools;
 
 /// <summary>Seeded mutations of model answers: the parser and the stream buffer never throw, and text is never lost.</summary>
 public sealed class ToolCallParserFuzzTests

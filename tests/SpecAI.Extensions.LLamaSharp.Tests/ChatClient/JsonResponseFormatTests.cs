@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.AI;
 using SpecAI.Extensions.LLamaSharp.Tests.TestSupport;
 
-namespace SpecAI.Extensions.LLamaSharp.Tests.StructuredOutput;
+namespace SpecAI.Extensions.LLamaSharp.Tests.ChatClient;
 
 public sealed class JsonResponseFormatTests : IDisposable
 {

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.AI;
 using SpecAI.Extensions.Gguf.Forge;
 
-namespace SpecAI.Extensions.LLamaSharp.Tests;
+namespace SpecAI.Extensions.LLamaSharp.Tests.ChatClient;
 
 /// <summary>A generated model with a ChatML template in its GGUF: the template, its special tokens and its end of turn.</summary>
 public sealed class ChatTemplateTests : IDisposable

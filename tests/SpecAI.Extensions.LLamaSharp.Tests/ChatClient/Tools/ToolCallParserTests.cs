@@ -1,6 +1,6 @@
 using SpecAI.Extensions.ChatClient.Tools;
 
-namespace SpecAI.Extensions.LLamaSharp.Tests.Tools;
+namespace SpecAI.Extensions.LLamaSharp.Tests.ChatClient.Tools;
 
 public sealed class ToolCallParserTests
 {

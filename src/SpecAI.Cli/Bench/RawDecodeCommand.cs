@@ -6,7 +6,7 @@ using LLama;
 using LLama.Common;
 using LLama.Native;
 
-namespace SpecAI.Cli;
+namespace SpecAI.Cli.Bench;
 
 /// <summary>
 /// <c>specai bench-raw</c> (used by <c>specai bench</c>, run in a process of its own so no other context disturbs
@@ -136,7 +136,7 @@ internal static class RawDecodeCommand
             rates.Add(Math.Round(n / seconds, 2));
         }
 
-        return new RawResult { TokensPerSecondRuns = rates, TokensPerSecond = Median(rates), BatchCostMs = BatchCosts(handle, batch, batchSizes) };
+        return new RawResult { TokensPerSecondRuns = rates, TokensPerSecond = BenchMath.Median(rates), BatchCostMs = BatchCosts(handle, batch, batchSizes) };
     }
 
     /// <summary>Mean wall time of one decode of n sequences x 1 token, after each sequence holds a short prompt.</summary>
@@ -171,7 +171,7 @@ internal static class RawDecodeCommand
                 times.Add(sw.Elapsed.TotalMilliseconds);
             }
 
-            costs[n] = Math.Round(Median(times.Skip(2)), 3);
+            costs[n] = Math.Round(BenchMath.Median(times.Skip(2)), 3);
         }
 
         return costs;
@@ -198,27 +198,5 @@ internal static class RawDecodeCommand
         }
 
         return best;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToList();
-        return v.Count == 0 ? double.NaN : v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
-    }
-
-    /// <summary>What <c>bench-raw</c> prints.</summary>
-    internal sealed class RawResult
-    {
-        /// <summary>Median tokens per second of the greedy loop.</summary>
-        [System.Text.Json.Serialization.JsonPropertyName("tokens_per_second")]
-        public double TokensPerSecond { get; init; }
-
-        /// <summary>Each timed request's tokens per second.</summary>
-        [System.Text.Json.Serialization.JsonPropertyName("tokens_per_second_runs")]
-        public List<double> TokensPerSecondRuns { get; init; } = new();
-
-        /// <summary>Median milliseconds of one decode of n sequences x 1 token, by n.</summary>
-        [System.Text.Json.Serialization.JsonPropertyName("batch_cost_ms")]
-        public Dictionary<int, double> BatchCostMs { get; init; } = new();
     }
 }

@@ -4,7 +4,7 @@ using SpecAI.Extensions.ChatClient;
 using SpecAI.Extensions.Constraints;
 using SpecAI.Extensions.LLamaSharp.Tests.TestSupport;
 
-namespace SpecAI.Extensions.LLamaSharp.Tests.Tools;
+namespace SpecAI.Extensions.LLamaSharp.Tests.ChatClient.Tools;
 
 /// <summary><see cref="RequiredChatToolMode"/> is honoured: a grammar forces a call to a declared tool.</summary>
 public sealed class RequiredToolModeTests : IDisposable

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using Microsoft.Extensions.AI;
 using SpecAI.Extensions.LLamaSharp.Tests.TestSupport;
 
-namespace SpecAI.Extensions.LLamaSharp.Tests.Tools;
+namespace SpecAI.Extensions.LLamaSharp.Tests.ChatClient.Tools;
 
 /// <summary>Tool declarations make long prompts on a 512-token byte-level vocabulary: these tests use a 2,048-token context.</summary>
 public sealed class ToolCallingTests : IDisposable

@@ -3,7 +3,7 @@ using SpecAI.Extensions.LLamaSharp.Tests.TestSupport;
 using SpecAI.Extensions.Sampling;
 using Xunit.Abstractions;
 
-namespace SpecAI.Extensions.LLamaSharp.Tests.Statistics;
+namespace SpecAI.Extensions.LLamaSharp.Tests;
 
 [Collection(StoriesCollection.Name)]
 public class LosslessSamplingTests(StoriesClients clients, ITestOutputHelper output)
