@@ -71,6 +71,37 @@ public class VocabularyExactnessTests
     }
 
     [Theory]
+    [InlineData(VocabularyMapping.Intersection)]
+    [InlineData(VocabularyMapping.Text)]
+    public void ExactEnumeration_LookupThenDraftModel_SequenceLawEqualsTarget(VocabularyMapping mapping)
+    {
+        // Prompt lookup proposes target tokens first; the draft model continues below them when it has every one
+        // (never in text drafting).
+        // The last token's earlier occurrence leaves two tokens to look up: the model drafts the third.
+        var settings = new GenerationSettings { MaxTokens = 4, DraftLength = 3, Mode = SpeculationMode.PromptLookup, CombineLookupWithDraftModel = true };
+        AssertExact(new Kit(mapping), [0, 1, 4, 2, 4], settings);
+    }
+
+    [Theory]
+    [InlineData(VocabularyMapping.Intersection, 3)]
+    [InlineData(VocabularyMapping.Text, 2)]
+    public void Draft_BelowALookedUpPrefix_ContinuesOnlyInTheTargetsTokenSpace(VocabularyMapping mapping, int expected)
+    {
+        var kit = new Kit(mapping);
+        var tree = new DraftTree();
+        var committed = new List<int> { 0, 1, 4 };
+        tree.Reset(committed[^1], 1, TargetTexts.Length);
+        tree.Extend(0, 2);
+        tree.Extend(0, 1);
+        var request = new DraftRequest(committed, 0, DraftScheme.Independent, new LogitProcessor(new SamplingOptions()), new SeededRandomSource(1), new SpeculationStatistics());
+
+        kit.Drafter.Draft(request, tree, 3);
+
+        Assert.Equal(expected, tree.PathOf(0).Count);
+        Assert.Equal([0, 1, 4], committed);
+    }
+
+    [Theory]
     [InlineData(VocabularyMapping.Intersection, SpeculationMode.DraftModel)]
     [InlineData(VocabularyMapping.Intersection, SpeculationMode.MultiDraft)]
     [InlineData(VocabularyMapping.Text, SpeculationMode.DraftModel)]
@@ -149,12 +180,13 @@ public class VocabularyExactnessTests
                 return logits;
             }
 
-            Engine = new SpeculativeEngine(
-                new FakeModelSession("target", TargetTexts.Length, _targetLogits),
-                new ModelDraftSource(new FakeModelSession("draft", DraftTexts.Length, DraftLogits), bridge));
+            Drafter = new ModelDraftSource(new FakeModelSession("draft", DraftTexts.Length, DraftLogits), bridge);
+            Engine = new SpeculativeEngine(new FakeModelSession("target", TargetTexts.Length, _targetLogits), Drafter);
         }
 
         public SpeculativeEngine Engine { get; }
+
+        public ModelDraftSource Drafter { get; }
 
         public Dictionary<string, double> ExactLaw(int[] prompt, int length, SamplingOptions options)
         {
