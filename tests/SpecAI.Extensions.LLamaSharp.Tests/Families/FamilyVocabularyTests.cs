@@ -44,7 +44,7 @@ public class FamilyVocabularyTests(FamilyVocabularyTests.Pairs pairs, ITestOutpu
         int[] prompt = client.TokenizePrompt(Story, null);
         double[] p = ExactTargetLaw.NextToken(pairs.Family(family).TargetPath, prompt, new SamplingOptions { Temperature = 1 });
 
-        const int samples = 1_500;
+        const int samples = 1_000;
         var counts = new long[p.Length];
         long drafted = client.Statistics.DraftedTokens, accepted = client.Statistics.AcceptedTokens;
         for (int i = 0; i < samples; i++)
