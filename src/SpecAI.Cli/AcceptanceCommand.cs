@@ -24,14 +24,15 @@ internal static class AcceptanceCommand
     public static Command Create()
     {
         var target = new Option<string>("--target") { Description = "Target GGUF.", Required = true };
-        var draft = new Option<string>("--draft") { Description = "Draft GGUF (same vocabulary).", Required = true };
+        var draft = new Option<string>("--draft") { Description = "Draft GGUF (any vocabulary: see --vocabulary-mapping).", Required = true };
+        var mapping = new Option<VocabularyMapping>("--vocabulary-mapping") { Description = "How a draft of another vocabulary drafts: Auto, Exact, Intersection or Text.", DefaultValueFactory = _ => VocabularyMapping.Auto };
         var temperature = new Option<double>("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => 1.0 };
         var draftLength = new Option<int>("--draft-length") { Description = "Draft length g.", DefaultValueFactory = _ => 4 };
         var seeds = new Option<int>("--seeds") { Description = "Requests per row (one seed each).", DefaultValueFactory = _ => 40 };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens per request.", DefaultValueFactory = _ => 64 };
         var prompt = new Option<string>("--prompt") { Description = "User message.", DefaultValueFactory = _ => "Once upon a time, there was a little girl named Lily." };
         var command = new Command("acceptance", "Tokens per target call of each verifier (single draft vs K-SEQ, RRS, RRS without replacement, greedy-draft) on one pair.");
-        foreach (var option in new Option[] { target, draft, temperature, draftLength, seeds, maxTokens, prompt })
+        foreach (var option in new Option[] { target, draft, mapping, temperature, draftLength, seeds, maxTokens, prompt })
         {
             command.Options.Add(option);
         }
@@ -42,9 +43,12 @@ internal static class AcceptanceCommand
             {
                 TargetModelPath = parse.GetValue(target)!,
                 DraftModelPath = parse.GetValue(draft),
+                VocabularyMapping = parse.GetValue(mapping),
                 ContextSize = 1024,
                 BatchSize = 256,
             });
+            Console.WriteLine($"Vocabulary: {client.VocabularyCompatibility}");
+            Console.WriteLine();
             Console.WriteLine($"| row | tokens per target call | vs single draft | generated | target calls |");
             Console.WriteLine($"|---|---|---|---|---|");
             double single = 0;

@@ -11,20 +11,40 @@ internal static class ForgeCommand
     public static Command Create()
     {
         var agreement = new Option<double>("--agreement") { Description = "Target/draft greedy agreement to calibrate for.", DefaultValueFactory = _ => 0.9 };
-        var vocab = new Option<int>("--vocab") { Description = "Vocabulary size.", DefaultValueFactory = _ => 32_000 };
+        var vocab = new Option<int>("--vocab") { Description = "Vocabulary size of the synthetic vocabulary (no --tokenizer).", DefaultValueFactory = _ => 32_000 };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "A Hugging Face byte-level BPE tokenizer.json (tokenizer_config.json read from the same folder): real tokens, merges, special tokens and chat template." };
+        var vocabSize = new Option<int?>("--vocab-size") { Description = "With --tokenizer: pad the vocabulary with unused [PAD<i>] tokens to N (e.g. 151936, 152064); default the tokenizer's own count." };
+        var draftTokenizer = new Option<string?>("--draft-tokenizer") { Description = "The draft's tokenizer.json when it differs from the target's (cross-family pair)." };
+        var draftVocabSize = new Option<int?>("--draft-vocab-size") { Description = "Pad the draft's vocabulary to N (default: the target's size with one tokenizer)." };
+        var family = new Option<string?>("--family") { Description = $"A named family over real tokenizers: {string.Join(", ", ForgeFamilies.Names)}." };
+        var tokenizers = TokenizersOption();
+        var scale = new Option<ForgeFamilyScale>("--scale") { Description = "Shapes of --family: Test (64x2 / 32x1, F16) or Bench (768x8 / 128x2, Q8_0).", DefaultValueFactory = _ => ForgeFamilyScale.Bench };
         var output = new Option<string?>("--out") { Description = "Output (cache) folder; default .models/ or $SPECAI_MODEL_CACHE." };
         var forge = new Command("forge", "Write (or reuse from the cache) a llama-architecture target+draft family with controlled agreement.");
-        forge.Options.Add(agreement);
-        forge.Options.Add(vocab);
-        forge.Options.Add(output);
+        foreach (Option o in new Option[] { agreement, vocab, tokenizer, vocabSize, draftTokenizer, draftVocabSize, family, tokenizers, scale, output })
+        {
+            forge.Options.Add(o);
+        }
+
         forge.SetAction(parse =>
         {
-            var options = FamilyOptions(parse.GetValue(agreement), parse.GetValue(vocab));
-            var family = LlamaModelForge.GetOrCreateFamily(parse.GetValue(output) ?? DefaultCache(), options);
-            Console.WriteLine($"target:               {family.TargetPath}");
-            Console.WriteLine($"draft:                {family.DraftPath}");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"calibrated agreement: {family.CalibratedAgreement:F4}"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cost ratio (MACs):    {family.CostRatio:F2} (target/draft per token)"));
+            double a = parse.GetValue(agreement);
+            var options = parse.GetValue(family) is { } name ? NamedFamilyOptions(name, parse.GetValue(tokenizers), a, parse.GetValue(scale))
+                : parse.GetValue(tokenizer) is { } path ? LlamaFamilyOptions.Default with
+                {
+                    Agreement = a,
+                    TokenizerPath = path,
+                    VocabularySize = parse.GetValue(vocabSize),
+                    DraftTokenizerPath = parse.GetValue(draftTokenizer),
+                    DraftVocabularySize = parse.GetValue(draftVocabSize),
+                    EndOfSequenceProbability = 0.005,
+                }
+                : FamilyOptions(a, parse.GetValue(vocabSize) ?? parse.GetValue(vocab)) with { DraftVocabularySize = parse.GetValue(draftVocabSize) };
+            var forged = LlamaModelForge.GetOrCreateFamily(parse.GetValue(output) ?? DefaultCache(), options);
+            Console.WriteLine($"target:               {forged.TargetPath} ({forged.TargetVocabularySize} tokens)");
+            Console.WriteLine($"draft:                {forged.DraftPath} ({forged.DraftVocabularySize} tokens)");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"calibrated agreement: {forged.CalibratedAgreement:F4}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cost ratio (MACs):    {forged.CostRatio:F2} (target/draft per token)"));
             return 0;
         });
 
@@ -62,6 +82,20 @@ internal static class ForgeCommand
 
     public static LlamaFamilyOptions FamilyOptions(double agreement, int vocab) =>
         LlamaFamilyOptions.Default with { Agreement = agreement, VocabularySize = vocab, ChatTemplate = true };
+
+    /// <summary><c>--tokenizers</c>: where the named families' tokenizers live.</summary>
+    public static Option<string?> TokenizersOption() => new("--tokenizers")
+    {
+        Description = "Folder with qwen3/ and llama3_1/ (tokenizer.json + tokenizer_config.json each); default: the first shared/tokenizers above the current directory.",
+    };
+
+    /// <summary>The options of a named family, its tokenizers from <paramref name="tokenizers"/> or found above the current directory.</summary>
+    public static LlamaFamilyOptions NamedFamilyOptions(string family, string? tokenizers, double agreement, ForgeFamilyScale scale)
+    {
+        string folder = tokenizers ?? ForgeFamilies.FindTokenizersFolder()
+            ?? throw new ArgumentException("No shared/tokenizers folder above the current directory: pass --tokenizers <folder> (qwen3/ and llama3_1/, each with tokenizer.json and tokenizer_config.json).");
+        return ForgeFamilies.Options(family, folder, scale) with { Agreement = agreement };
+    }
 
     public static string DefaultCache() =>
         Environment.GetEnvironmentVariable("SPECAI_MODEL_CACHE") is { Length: > 0 } dir ? dir : Path.Combine(Environment.CurrentDirectory, ".models");

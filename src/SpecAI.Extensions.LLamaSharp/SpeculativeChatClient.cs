@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using LLama;
-using LLama.Common;
 using LLama.Native;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -11,6 +10,7 @@ using SpecAI.Extensions.ChatClient;
 using SpecAI.Extensions.ChatClient.Tools;
 using SpecAI.Extensions.Drafting;
 using SpecAI.Extensions.Engine;
+using SpecAI.Extensions.Vocabulary;
 
 namespace SpecAI.Extensions;
 
@@ -19,64 +19,93 @@ namespace SpecAI.Extensions;
 /// lookup): the same answers as the target alone with the lossless verifiers, produced faster.
 /// </summary>
 /// <remarks>
-/// One generation runs at a time per client (the models' KV caches are not shared between requests);
-/// concurrent callers wait their turn. Dispose the client to free the native models.
+/// Safe for concurrent use: up to <see cref="SpeculativeChatClientOptions.MaxConcurrentRequests"/> requests are
+/// decoded together in shared batches on one dedicated thread that owns the models (more wait in a bounded
+/// queue). Dispose the client to free the native models; running answers then end with an exception.
 /// </remarks>
 public sealed class SpeculativeChatClient : IChatClient
 {
     private readonly SpeculativeChatClientOptions _options;
+    private readonly GenerationScheduler _scheduler;
     private readonly LLamaModelSession _target;
     private readonly LLamaModelSession? _draft;
     private readonly SpeculativeEngine _engine;
     private readonly ChatPromptFormatter _formatter;
+    private readonly RequestConstraints _constraints;
+    private readonly ChatResponseAssembler _assembler;
     private readonly HashSet<int> _stopTokens;
-    private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ILogger _logger;
     private readonly Lazy<string[]> _tokenTexts;
     private readonly Judge.JudgeHead? _judge;
-    private bool _disposed;
+    private volatile bool _disposed;
 
-    /// <summary>Loads the models and creates the client.</summary>
+    /// <summary>Loads the models and creates the client. Safe on a UI thread: the models load on the client's own thread.</summary>
     /// <param name="options">Model paths and speculation settings; copied.</param>
     /// <param name="loggerFactory">Logging (also receives llama.cpp's native log at Debug/Trace).</param>
     /// <exception cref="ArgumentException">Invalid options.</exception>
     /// <exception cref="FileNotFoundException">A model file is missing.</exception>
-    /// <exception cref="IncompatibleDraftModelException">The draft's vocabulary differs from the target's.</exception>
+    /// <exception cref="IncompatibleDraftModelException">The draft cannot draft for the target under <see cref="SpeculativeChatClientOptions.VocabularyMapping"/>.</exception>
     public SpeculativeChatClient(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory = null)
-        : this(LoadAsync(options, loggerFactory, CancellationToken.None).GetAwaiter().GetResult(), loggerFactory)
+        : this(StartAsync(options, loggerFactory, CancellationToken.None).GetAwaiter().GetResult(), loggerFactory)
     {
     }
 
-    private SpeculativeChatClient((SpeculativeChatClientOptions Options, LLamaModelSession Target, LLamaModelSession? Draft) loaded, ILoggerFactory? loggerFactory)
+    private SpeculativeChatClient(Loaded loaded, ILoggerFactory? loggerFactory)
     {
-        (_options, _target, _draft) = loaded;
-        _logger = (ILogger?)loggerFactory?.CreateLogger<SpeculativeChatClient>() ?? NullLogger.Instance;
-        _engine = new SpeculativeEngine(_target, _draft is null ? null : new ModelDraftSource(_draft));
-        _formatter = new ChatPromptFormatter(_target.Weights, _options.ToolCallFormat);
-        _stopTokens = EndOfGenerationTokens(_target.Weights);
-        _tokenTexts = new Lazy<string[]>(() => DecodeVocabulary(_target.Weights));
+        (_options, _scheduler, _target, _draft) = (loaded.Options, loaded.Scheduler, loaded.Target, loaded.Draft);
         try
         {
-            _judge = LoadJudge(_options, _target);
+            _logger = (ILogger?)loggerFactory?.CreateLogger<SpeculativeChatClient>() ?? NullLogger.Instance;
+            _engine = new SpeculativeEngine(_target, _draft is null ? null : new ModelDraftSource(_draft, loaded.Vocabulary));
+            _scheduler.Attach(_engine);
+            _formatter = new ChatPromptFormatter(_target.Weights, _options.ToolCallFormat);
+            _stopTokens = EndOfGenerationTokens(_target.Weights);
+            _tokenTexts = new Lazy<string[]>(() => DecodeVocabulary(_target.Weights));
+            _constraints = new RequestConstraints(() => TokenTexts, _stopTokens, _formatter.ToolFormat);
+            _judge = Judge.JudgeHeadLoader.Load(_options.JudgeHeadPath, _target, _logger);
+            _assembler = new ChatResponseAssembler(_stopTokens, () => new LLamaTokenTextDecoder(_target.Weights), _options.ModelId ?? _target.ModelName);
         }
         catch
         {
-            _target.Dispose();
-            _draft?.Dispose();
+            _scheduler.Dispose();
             throw;
         }
+
         string modelId = _options.ModelId ?? _target.ModelName;
         Metadata = new ChatClientMetadata("specai-llamasharp", null, modelId);
+        if (!_target.SupportsPartialRemoval)
+        {
+            _logger.LogWarning("Target {Target} ({Architecture}) is a recurrent or hybrid model: speculation is not possible with it; use mode none.", _target.ModelName, _target.Architecture);
+        }
+
+        VocabularyCompatibility = loaded.Vocabulary?.Compatibility;
+        if (VocabularyCompatibility is { } compatibility)
+        {
+            _logger.LogInformation("Draft vocabulary: {Kind}; {Compatibility}", compatibility.Kind, compatibility);
+        }
+
         _logger.LogInformation(
-            "Speculative chat client ready: target {Target}, draft {Draft}, mode {Mode}, template {Template}",
-            _target.ModelName, _draft?.ModelName ?? "(none)", _options.EffectiveMode, _formatter.HasTemplate ? "GGUF" : "ChatML fallback");
+            "Speculative chat client ready: target {Target}, draft {Draft}, mode {Mode}, template {Template}, up to {Concurrent} concurrent requests",
+            _target.ModelName, _draft?.ModelName ?? "(none)", _options.EffectiveMode, _formatter.HasTemplate ? "GGUF" : "ChatML fallback", _options.MaxConcurrentRequests);
     }
 
     /// <summary>Provider name, default model id (the target file's name).</summary>
     public ChatClientMetadata Metadata { get; }
 
+    /// <summary>How the draft's vocabulary maps to the target's, decided at load; null without a draft model. Also from <c>GetService(typeof(VocabularyCompatibility))</c>.</summary>
+    public VocabularyCompatibility? VocabularyCompatibility { get; }
+
     /// <summary>Speculation counters accumulated over every request of this client (live).</summary>
     public SpeculationStatistics Statistics { get; } = new();
+
+    /// <summary>The decoded text of every token id (control tokens are empty), for constraints over text.</summary>
+    public IReadOnlyList<string> TokenTexts => _tokenTexts.Value;
+
+    /// <summary>The target's session (tests compute exact laws from it).</summary>
+    internal LLamaModelSession TargetSession => _target;
+
+    /// <summary>The scheduler that runs this client's requests.</summary>
+    internal GenerationScheduler Scheduler => _scheduler;
 
     /// <summary>Loads the models asynchronously and creates the client.</summary>
     /// <param name="options">Model paths and speculation settings; copied.</param>
@@ -84,21 +113,33 @@ public sealed class SpeculativeChatClient : IChatClient
     /// <param name="cancellationToken">Cancels loading.</param>
     /// <returns>The client.</returns>
     public static async Task<SpeculativeChatClient> CreateAsync(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
-        => new(await LoadAsync(options, loggerFactory, cancellationToken).ConfigureAwait(false), loggerFactory);
+        => new(await StartAsync(options, loggerFactory, cancellationToken).ConfigureAwait(false), loggerFactory);
 
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        => await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+    {
+        var response = await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+
+        // Update properties land on the message; the lossy label belongs on the response as well.
+        if (response.Messages.Any(m => m.AdditionalProperties?.ContainsKey(SpeculativeChatOptionKeys.Lossy) == true))
+        {
+            (response.AdditionalProperties ??= new())[SpeculativeChatOptionKeys.Lossy] = true;
+        }
+
+        return response;
+    }
 
     /// <inheritdoc />
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
+        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens, this), options);
         int[] prompt = TokenizePrompt(messages, options);
-        bool tools = ChatPromptFormatter.Functions(options).Count > 0 && options?.ToolMode is not NoneChatToolMode;
-        return StreamAsync(prompt, settings, options?.StopSequences, tools, cancellationToken);
+        var tools = ToolCallBuffer.DeclaredNames(options);
+        var statistics = new SpeculationStatistics();
+        var tokens = _scheduler.GenerateAsync(prompt, settings, statistics, cancellationToken);
+        return StreamAsync(tokens, prompt.Length, settings, options?.StopSequences, tools, statistics, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -130,6 +171,11 @@ public sealed class SpeculativeChatClient : IChatClient
             return Statistics;
         }
 
+        if (serviceType == typeof(VocabularyCompatibility))
+        {
+            return VocabularyCompatibility;
+        }
+
         if (serviceType == typeof(LLamaWeights))
         {
             return _target.Weights;
@@ -138,77 +184,42 @@ public sealed class SpeculativeChatClient : IChatClient
         return null;
     }
 
-    /// <inheritdoc />
+    /// <summary>Stops the client: running answers end with <see cref="OperationCanceledException"/> or <see cref="ObjectDisposedException"/>, queued ones with <see cref="ObjectDisposedException"/>; the models are freed. Safe to call from inside a stream.</summary>
     public void Dispose()
     {
-        if (_disposed)
-        {
-            return;
-        }
-
         _disposed = true;
-        _gate.Wait();
-        try
-        {
-            _target.Dispose();
-            _draft?.Dispose();
-        }
-        finally
-        {
-            _gate.Release();
-            _gate.Dispose();
-        }
+        _scheduler.Dispose();
     }
 
     /// <summary>The prompt tokens a request would be decoded from (template applied, BOS added when the model wants it).</summary>
     internal int[] TokenizePrompt(IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        string text = _formatter.Format(messages, options);
-        var vocab = _target.Weights.Vocab;
-        var tokens = _target.Weights.Tokenize(text, vocab.ShouldAddBOS, special: true, Encoding.UTF8);
-        return tokens.Select(t => (int)t).ToArray();
-    }
+        => _formatter.Tokenize(messages, options, _options.AllowControlTokensInContent);
 
     /// <summary>Generates raw tokens for a request through the same path as the chat methods (tests check laws on tokens).</summary>
     internal async Task<int[]> GenerateTokensAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken = default)
     {
-        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens), options);
+        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens, this), options);
         int[] prompt = TokenizePrompt(messages, options);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var statistics = new SpeculationStatistics();
+        var tokens = new List<int>();
         try
         {
-            return _engine.Generate(prompt, settings, statistics, cancellationToken).ToArray();
+            await foreach (int token in _scheduler.GenerateAsync(prompt, settings, statistics, cancellationToken).ConfigureAwait(false))
+            {
+                tokens.Add(token);
+            }
+
+            return tokens.ToArray();
         }
         finally
         {
             Statistics.Add(statistics);
-            _gate.Release();
         }
     }
 
-    /// <summary>The decoded text of every token id (control tokens are empty), for constraints over text.</summary>
-    public IReadOnlyList<string> TokenTexts => _tokenTexts.Value;
-
-    /// <summary>The target's session (tests compute exact laws from it).</summary>
-    internal LLamaModelSession TargetSession => _target;
-
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(int[] prompt, GenerationSettings settings, IList<string>? stopSequences, bool tools, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IAsyncEnumerable<int> tokens, int promptTokens, GenerationSettings settings, IList<string>? stopSequences, IReadOnlySet<string> tools, SpeculationStatistics statistics, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        string responseId = "specai-" + Guid.NewGuid().ToString("N");
-        string messageId = Guid.NewGuid().ToString("N");
-        var created = DateTimeOffset.UtcNow;
-        ChatResponseUpdate Update(IList<AIContent> contents) => new(ChatRole.Assistant, contents)
-        {
-            ResponseId = responseId,
-            MessageId = messageId,
-            CreatedAt = created,
-            ModelId = Metadata.DefaultModelId,
-        };
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var statistics = new SpeculationStatistics();
-        bool lossless = settings.Verifier != VerifierKind.Typical && settings.Mode != SpeculationMode.Judge;
+        bool lossless = settings.IsLossless;
         using var activity = SpeculationTelemetry.ActivitySource.StartActivity("specai.generate");
         activity?.SetTag("gen_ai.request.model", Metadata.DefaultModelId);
         activity?.SetTag("specai.mode", settings.Mode.ToString());
@@ -217,87 +228,19 @@ public sealed class SpeculativeChatClient : IChatClient
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var decoder = new StreamingTokenDecoder(Encoding.UTF8, _target.Weights) { DecodeSpecialTokens = false };
-            var filter = new StopSequenceFilter(stopSequences?.ToArray());
-            var toolCall = new ToolCallBuffer(tools, _formatter.ToolFormat);
-            var finish = ChatFinishReason.Length;
-            int generated = 0;
-            using var tokens = _engine.Generate(prompt, settings, statistics, cancellationToken).GetEnumerator();
-            while (await Task.Run(tokens.MoveNext, cancellationToken).ConfigureAwait(false))
+            await foreach (var update in _assembler.AssembleAsync(tokens, promptTokens, stopSequences, tools, _formatter.ToolFormat, statistics, cancellationToken).ConfigureAwait(false))
             {
-                int token = tokens.Current;
-                generated++;
-                if (_stopTokens.Contains(token))
+                if (update.FinishReason is { } finish)
                 {
-                    finish = ChatFinishReason.Stop;
-                    break;
+                    _logger.LogDebug("Generated {Tokens} tokens ({Finish}): {Statistics}", statistics.GeneratedTokens, finish, statistics);
                 }
 
-                decoder.Add(token);
-                string text = toolCall.Push(filter.Push(decoder.Read()));
-                if (text.Length > 0)
-                {
-                    var update = Update([new TextContent(text)]);
-
-                    // Running counters, so a UI can show live acceptance and tokens/s while the answer streams.
-                    update.AdditionalProperties = new()
-                    {
-                        [SpeculativeChatOptionKeys.GeneratedTokens] = statistics.GeneratedTokens,
-                        [SpeculativeChatOptionKeys.TargetCalls] = statistics.TargetCalls,
-                        [SpeculativeChatOptionKeys.DraftedTokens] = statistics.DraftedTokens,
-                        [SpeculativeChatOptionKeys.AcceptedTokens] = statistics.AcceptedTokens,
-                    };
-                    yield return update;
-                }
-
-                if (filter.Stopped)
-                {
-                    finish = ChatFinishReason.Stop;
-                    break;
-                }
+                yield return update;
             }
-
-            if (!filter.Stopped)
-            {
-                // Text held back for a possible stop sequence that never completed.
-                string tail = filter.Push(decoder.Read());
-                tail += filter.Stopped ? string.Empty : filter.Flush();
-                finish = filter.Stopped ? ChatFinishReason.Stop : finish;
-                tail = toolCall.Push(tail);
-                if (tail.Length > 0)
-                {
-                    yield return Update([new TextContent(tail)]);
-                }
-            }
-
-            var (heldText, calls) = toolCall.Complete();
-            if (calls.Count > 0)
-            {
-                finish = ChatFinishReason.ToolCalls;
-                var contents = new List<AIContent>();
-                if (heldText.Length > 0)
-                {
-                    contents.Add(new TextContent(heldText));
-                }
-
-                contents.AddRange(calls);
-                yield return Update(contents);
-            }
-            else if (heldText.Length > 0)
-            {
-                yield return Update([new TextContent(heldText)]);
-            }
-
-            var final = Update([new UsageContent(Usage(prompt.Length, generated, statistics))]);
-            final.FinishReason = finish;
-            _logger.LogDebug("Generated {Tokens} tokens ({Finish}): {Statistics}", generated, finish, statistics);
-            yield return final;
         }
         finally
         {
             Statistics.Add(statistics);
-            _gate.Release();
             var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started) - statistics.PrefillTime;
             SpeculationTelemetry.RecordRequest(statistics, settings.Mode, settings.Verifier, lossless, elapsed);
             activity?.SetTag("gen_ai.usage.output_tokens", statistics.GeneratedTokens);
@@ -307,9 +250,8 @@ public sealed class SpeculativeChatClient : IChatClient
     }
 
     /// <summary>
-    /// Adds what the client owns to the mapped settings: the judge head in Judge mode, and for JSON response
-    /// formats a grammar mask applied to draft and target alike (the answer always parses, and speculation
-    /// stays lossless with respect to the constrained target).
+    /// Adds what the client owns to the mapped settings: the judge head in Judge mode, and for a required tool call
+    /// or a JSON response format a grammar mask applied to draft and target alike (see <see cref="RequestConstraints"/>).
     /// </summary>
     private GenerationSettings CompleteSettings(GenerationSettings settings, ChatOptions? options)
     {
@@ -318,161 +260,41 @@ public sealed class SpeculativeChatClient : IChatClient
             settings = settings with { Judge = _judge ?? throw new ArgumentException($"Judge mode needs {nameof(SpeculativeChatClientOptions.JudgeHeadPath)} in the client options.", nameof(options)) };
         }
 
-        if (options?.ResponseFormat is not ChatResponseFormatJson json || settings.Constraint is not null)
+        if (GenerationSettingsMapper.Prediction(options) is { Length: > 0 } prediction)
         {
-            return settings;
+            settings = settings with { PredictedTokens = _target.Weights.Tokenize(prediction, false, false, Encoding.UTF8).Select(t => (int)t).ToArray() };
         }
 
-        var schema = json.Schema is { } element ? Constraints.JsonSchemaSubset.FromJson(element) : null;
-        return settings with { Constraint = new Constraints.JsonTokenConstraint(TokenTexts, _stopTokens, schema) };
+        return settings.Constraint is null && _constraints.For(options) is { } constraint ? settings with { Constraint = constraint } : settings;
     }
 
-    private static UsageDetails Usage(int input, int output, SpeculationStatistics statistics)
-    {
-        var counts = new AdditionalPropertiesDictionary<long>
-        {
-            [SpeculativeChatOptionKeys.TargetCalls] = statistics.TargetCalls,
-            [SpeculativeChatOptionKeys.DraftedTokens] = statistics.DraftedTokens,
-            [SpeculativeChatOptionKeys.AcceptedTokens] = statistics.AcceptedTokens,
-            [SpeculativeChatOptionKeys.LossySteps] = statistics.LossySteps,
-        };
-        if (!double.IsNaN(statistics.OptimalAcceptance))
-        {
-            counts[SpeculativeChatOptionKeys.OptimalAcceptanceMilli] = (long)Math.Round(statistics.OptimalAcceptance * 1000);
-            counts[SpeculativeChatOptionKeys.AchievedAcceptanceMilli] = (long)Math.Round(statistics.AchievedAcceptance * 1000);
-        }
-
-        return new UsageDetails
-        {
-            InputTokenCount = input,
-            OutputTokenCount = output,
-            TotalTokenCount = input + output,
-            AdditionalCounts = counts,
-        };
-    }
-
-    private static async Task<(SpeculativeChatClientOptions, LLamaModelSession, LLamaModelSession?)> LoadAsync(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
+    private static async Task<Loaded> StartAsync(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         options = options.Clone();
         options.Validate();
-        NativeLogging.Install(loggerFactory?.CreateLogger("SpecAI.Extensions.LLamaCpp"));
-        bool hasDraft = !string.IsNullOrEmpty(options.DraftModelPath);
-        var progress = options.LoadProgress;
-        var target = await LLamaModelSession.LoadAsync(
-            options.TargetModelPath,
-            CreateParameters(options, options.TargetModelPath, options.GpuLayerCount, hiddenStates: !string.IsNullOrEmpty(options.JudgeHeadPath)),
-            progress is null ? null : new ScaledProgress(progress, 0, hasDraft ? 0.5f : 1f),
-            cancellationToken).ConfigureAwait(false);
-        progress?.Report(hasDraft ? 0.5f : 1f);
-        if (!hasDraft)
+        var scheduler = new GenerationScheduler(new GenerationSchedulerOptions
         {
-            return (options, target, null);
-        }
-
+            MaxConcurrentRequests = options.MaxConcurrentRequests,
+            MaxQueuedRequests = options.MaxQueuedRequests,
+        });
         try
         {
-            var draft = await LLamaModelSession.LoadAsync(
-                options.DraftModelPath!,
-                CreateParameters(options, options.DraftModelPath!, options.DraftGpuLayerCount),
-                progress is null ? null : new ScaledProgress(progress, 0.5f, 1f),
-                cancellationToken).ConfigureAwait(false);
-            progress?.Report(1f);
-            try
+            // Every native call, loading included, comes from the scheduler's thread.
+            var (target, draft, vocabulary) = await scheduler.InvokeAsync(() => ChatModelLoader.Load(options, loggerFactory, cancellationToken)).ConfigureAwait(false);
+            scheduler.Own(target);
+            if (draft is not null)
             {
-                CheckVocabularies(target, draft);
-            }
-            catch
-            {
-                draft.Dispose();
-                throw;
+                scheduler.Own(draft);
             }
 
-            return (options, target, draft);
+            return new Loaded(options, scheduler, target, draft, vocabulary);
         }
         catch
         {
-            target.Dispose();
+            scheduler.Dispose();
             throw;
         }
-    }
-
-    private static ModelParams CreateParameters(SpeculativeChatClientOptions options, string path, int gpuLayers, bool hiddenStates = false)
-    {
-        var parameters = new ModelParams(path)
-        {
-            Embeddings = hiddenStates,
-            PoolingType = hiddenStates ? LLamaPoolingType.None : LLamaPoolingType.Unspecified,
-            ContextSize = options.ContextSize > 0 ? (uint)options.ContextSize : null,
-            BatchSize = (uint)options.BatchSize,
-            UBatchSize = (uint)options.BatchSize,
-            SeqMax = (uint)options.SequenceCount,
-            KVUnified = true,
-            GpuLayerCount = gpuLayers,
-            MainGpu = options.MainGpu,
-        };
-        if (options.Threads > 0)
-        {
-            parameters.Threads = options.Threads;
-            parameters.BatchThreads = options.Threads;
-        }
-
-        if (options.SplitMode is not null)
-        {
-            parameters.SplitMode = Enum.Parse<GPUSplitMode>(options.SplitMode, ignoreCase: true);
-        }
-
-        if (options.TensorSplits is { } splits)
-        {
-            for (int i = 0; i < splits.Length; i++)
-            {
-                parameters.TensorSplits[i] = splits[i];
-            }
-        }
-
-        return parameters;
-    }
-
-    private static void CheckVocabularies(LLamaModelSession target, LLamaModelSession draft)
-    {
-        var t = target.Weights.Vocab;
-        var d = draft.Weights.Vocab;
-        if (t.Count != d.Count)
-        {
-            throw new IncompatibleDraftModelException(target.ModelName, draft.ModelName, $"vocabulary sizes differ ({t.Count} vs {d.Count})");
-        }
-
-        for (int i = 0; i < t.Count; i++)
-        {
-            string? a = t.LLamaTokenToString((LLamaToken)i, true);
-            string? b = d.LLamaTokenToString((LLamaToken)i, true);
-            if (!string.Equals(a, b, StringComparison.Ordinal))
-            {
-                throw new IncompatibleDraftModelException(target.ModelName, draft.ModelName, $"token {i} is '{a}' in the target but '{b}' in the draft");
-            }
-        }
-    }
-
-    /// <summary>Maps one model's load progress into its share of the whole, reporting synchronously.</summary>
-    private sealed class ScaledProgress(IProgress<float> inner, float from, float to) : IProgress<float>
-    {
-        public void Report(float value) => inner.Report(from + (to - from) * Math.Clamp(value, 0f, 1f));
-    }
-
-    private static Judge.JudgeHead? LoadJudge(SpeculativeChatClientOptions options, LLamaModelSession target)
-    {
-        if (string.IsNullOrEmpty(options.JudgeHeadPath))
-        {
-            return null;
-        }
-
-        var head = Judge.JudgeHead.Load(options.JudgeHeadPath);
-        if (head.HiddenSize != target.Weights.EmbeddingSize)
-        {
-            throw new InvalidDataException($"Judge head '{options.JudgeHeadPath}' reads {head.HiddenSize} hidden dimensions but target '{target.ModelName}' has {target.Weights.EmbeddingSize}.");
-        }
-
-        return head;
     }
 
     private static string[] DecodeVocabulary(LLamaWeights weights)
@@ -503,4 +325,6 @@ public sealed class SpeculativeChatClient : IChatClient
 
         return tokens;
     }
+
+    private sealed record Loaded(SpeculativeChatClientOptions Options, GenerationScheduler Scheduler, LLamaModelSession Target, LLamaModelSession? Draft, VocabularyBridge? Vocabulary);
 }

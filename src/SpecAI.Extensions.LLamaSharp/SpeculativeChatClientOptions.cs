@@ -11,12 +11,22 @@ public sealed class SpeculativeChatClientOptions
     /// <summary>The configuration section name conventionally used for these options.</summary>
     public const string SectionName = "SpecAI";
 
+    /// <summary>Most entries in <see cref="TensorSplits"/>: llama.cpp's device limit (<c>llama_max_devices</c>).</summary>
+    public const int MaxTensorSplits = 16;
+
     /// <summary>Path of the target GGUF model (the model whose answers you want). Required.</summary>
     [Required]
     public string TargetModelPath { get; set; } = string.Empty;
 
-    /// <summary>Path of the draft GGUF model (small, same vocabulary). Optional.</summary>
+    /// <summary>Path of the draft GGUF model (small; ideally the target's family, see <see cref="VocabularyMapping"/>). Optional.</summary>
     public string? DraftModelPath { get; set; }
+
+    /// <summary>
+    /// How a draft whose vocabulary is not the target's drafts for it, decided once at load (see
+    /// <see cref="SpeculativeChatClient.VocabularyCompatibility"/>). Auto (default) accepts identical, padded, re-numbered
+    /// and cross-tokenizer drafts; Exact refuses anything but identical vocabularies. Every mapping is lossless.
+    /// </summary>
+    public VocabularyMapping VocabularyMapping { get; set; } = VocabularyMapping.Auto;
 
     /// <summary>Model id reported in responses; defaults to the target file's name.</summary>
     public string? ModelId { get; set; }
@@ -33,24 +43,27 @@ public sealed class SpeculativeChatClientOptions
     [Range(-1, 1000)]
     public int DraftGpuLayerCount { get; set; }
 
-    /// <summary>Main GPU index for multi-GPU machines.</summary>
+    /// <summary>Main GPU index for multi-GPU machines (0 or more).</summary>
     public int MainGpu { get; set; }
 
     /// <summary>How a model is split across GPUs: "None", "Layer" or "Row" (llama.cpp split modes); null keeps the default.</summary>
     public string? SplitMode { get; set; }
 
-    /// <summary>Fraction of the model per GPU, e.g. [0.6, 0.4]; null splits by free memory.</summary>
+    /// <summary>
+    /// Fraction of the model per GPU, e.g. [0.6, 0.4]; null splits by free memory. At most <see cref="MaxTensorSplits"/>
+    /// entries, each finite and 0 or more, not all 0.
+    /// </summary>
     public float[]? TensorSplits { get; set; }
 
     /// <summary>Where drafts come from; null means <see cref="SpeculationMode.DraftModel"/> when a draft path is set, else <see cref="SpeculationMode.None"/>.</summary>
     public SpeculationMode? Mode { get; set; }
 
     /// <summary>Tokens drafted per step (gamma).</summary>
-    [Range(0, 64)]
+    [Range(0, SpeculationLimits.MaxDraftLength)]
     public int DraftLength { get; set; } = 4;
 
     /// <summary>Drafts per step (k) in <see cref="SpeculationMode.MultiDraft"/>.</summary>
-    [Range(1, 16)]
+    [Range(1, SpeculationLimits.MaxDraftCount)]
     public int DraftCount { get; set; } = 4;
 
     /// <summary>Verification rule; <see cref="VerifierKind.Typical"/> is lossy.</summary>
@@ -78,9 +91,26 @@ public sealed class SpeculativeChatClientOptions
     [Range(8, 1 << 16)]
     public int BatchSize { get; set; } = 512;
 
-    /// <summary>KV sequences per context (bounds the multi-draft count).</summary>
-    [Range(1, 64)]
-    public int SequenceCount { get; set; } = 8;
+    /// <summary>Most KV sequences a context may have (llama.cpp's limit as this library uses it).</summary>
+    public const int MaxSequenceCount = 64;
+
+    /// <summary>
+    /// KV sequences per context; 0 (default) sizes it for <see cref="MaxConcurrentRequests"/> requests (times
+    /// <see cref="DraftCount"/> in multi-draft) plus a few cached conversations. Bounds the multi-draft count.
+    /// </summary>
+    [Range(0, MaxSequenceCount)]
+    public int SequenceCount { get; set; }
+
+    /// <summary>
+    /// Requests decoded together in shared batches (default 8); more wait in a queue. The context's KV cells
+    /// (<see cref="ContextSize"/>) are shared by the running requests: raise it for many long conversations.
+    /// </summary>
+    [Range(1, 256)]
+    public int MaxConcurrentRequests { get; set; } = 8;
+
+    /// <summary>Requests that may wait for a free slot (default 32); one more fails at once with <see cref="RequestQueueFullException"/>.</summary>
+    [Range(0, 1 << 20)]
+    public int MaxQueuedRequests { get; set; } = 32;
 
     /// <summary>
     /// A trained judge head file (see <c>SpecAI.Extensions.Judge.JudgeHead.Save</c>) for <see cref="SpeculationMode.Judge"/>.
@@ -89,8 +119,28 @@ public sealed class SpeculativeChatClientOptions
     /// </summary>
     public string? JudgeHeadPath { get; set; }
 
+    /// <summary>
+    /// Judge threshold in [0, 1] for <see cref="SpeculationMode.Judge"/>: a draft token the standard rule rejects is kept
+    /// when the judge scores it above this. 1 never judges (exactly standard verification); lower is faster and LOSSIER.
+    /// Null takes the head's default threshold. Per request: <see cref="SpeculativeChatOptionKeys.JudgeThreshold"/>.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double? JudgeThreshold { get; set; }
+
+    /// <summary>Most draft tokens the judge may keep per verification step (bounds how far one step can drift); null for no limit.</summary>
+    [Range(1, 64)]
+    public int? MaxJudgedTokensPerStep { get; set; }
+
     /// <summary>How tools (<c>ChatOptions.Tools</c>) are presented to the model; Auto picks from its chat template.</summary>
     public ToolCallFormat ToolCallFormat { get; set; } = ToolCallFormat.Auto;
+
+    /// <summary>
+    /// Whether message content may spell control tokens such as <c>&lt;|im_start|&gt;</c>. Off by default: content (user and
+    /// assistant text, instructions, tool declarations, calls and results) is tokenized as plain text, so a message or a web
+    /// page returned by a tool cannot forge turns; only the chat template's own scaffolding produces control tokens. Turn it
+    /// on only when every message is trusted.
+    /// </summary>
+    public bool AllowControlTokensInContent { get; set; }
 
     /// <summary>Receives model load progress in [0, 1] (target, then draft).</summary>
     public IProgress<float>? LoadProgress { get; set; }
@@ -119,12 +169,35 @@ public sealed class SpeculativeChatClientOptions
             throw new ArgumentException($"Speculation mode Judge needs {nameof(JudgeHeadPath)} (a trained judge head).", nameof(JudgeHeadPath));
         }
 
+        if (!Enum.IsDefined(VocabularyMapping))
+        {
+            throw new ArgumentException($"{nameof(VocabularyMapping)} {VocabularyMapping} is not one of Auto, Exact, Intersection, Text.", nameof(VocabularyMapping));
+        }
+
         if (SplitMode is not null && !Enum.TryParse<LLama.Native.GPUSplitMode>(SplitMode, ignoreCase: true, out _))
         {
             throw new ArgumentException($"{nameof(SplitMode)} '{SplitMode}' is not one of None, Layer, Row.", nameof(SplitMode));
         }
 
-        if (mode == SpeculationMode.MultiDraft && DraftCount > SequenceCount)
+        if (MainGpu < 0)
+        {
+            throw new ArgumentException($"{nameof(MainGpu)} must be 0 or more, got {MainGpu}.", nameof(MainGpu));
+        }
+
+        if (TensorSplits is { Length: > 0 } splits)
+        {
+            if (splits.Length > MaxTensorSplits)
+            {
+                throw new ArgumentException($"{nameof(TensorSplits)} has {splits.Length} entries; llama.cpp supports at most {MaxTensorSplits} devices.", nameof(TensorSplits));
+            }
+
+            if (splits.Any(v => !float.IsFinite(v) || v < 0) || splits.All(v => v == 0))
+            {
+                throw new ArgumentException($"{nameof(TensorSplits)} [{string.Join(", ", splits)}] must hold finite fractions of 0 or more, not all 0.", nameof(TensorSplits));
+            }
+        }
+
+        if (mode == SpeculationMode.MultiDraft && SequenceCount > 0 && DraftCount > SequenceCount)
         {
             throw new ArgumentException($"{nameof(DraftCount)} {DraftCount} exceeds {nameof(SequenceCount)} {SequenceCount}.", nameof(DraftCount));
         }

@@ -27,6 +27,16 @@ public static class SpeculativeChatOptionKeys
     /// </summary>
     public const string Constraint = "specai.constraint";
 
+    /// <summary>Judge threshold in [0, 1] for this request (double; 1 = never judge); overrides <see cref="SpeculativeChatClientOptions.JudgeThreshold"/>.</summary>
+    public const string JudgeThreshold = "specai.judge_threshold";
+
+    /// <summary>
+    /// Predicted output (string): text the answer is expected to resemble, drafted where the answer follows it
+    /// (OpenAI's Predicted Outputs). The answer is unchanged; the accepted/rejected draft counts say how much it
+    /// helped. Used with modes none, draft and lookup; multi-draft and judge ignore it.
+    /// </summary>
+    public const string Prediction = "specai.prediction";
+
     /// <summary>Running count of generated tokens on each streaming update's <c>AdditionalProperties</c>.</summary>
     public const string GeneratedTokens = "specai.generated_tokens";
 
@@ -41,6 +51,15 @@ public static class SpeculativeChatOptionKeys
 
     /// <summary>Usage counter: steps decided by a LOSSY verifier (0 = the answer follows the target's law).</summary>
     public const string LossySteps = "specai.lossy_steps";
+
+    /// <summary>Usage counter: drafted tokens kept only because the judge accepted them (LOSSY; included in <see cref="AcceptedTokens"/>).</summary>
+    public const string JudgeAcceptedTokens = "specai.judge_accepted_tokens";
+
+    /// <summary>
+    /// <c>true</c> in a response's <c>AdditionalProperties</c> (and in the final streaming update's) when any step was
+    /// verified by a LOSSY rule (judge below threshold 1, typical acceptance): the answer may differ from the target's law.
+    /// </summary>
+    public const string Lossy = "specai.lossy";
 
     /// <summary>Usage counter: mean optimal acceptance per verified position, in thousandths (multi-draft).</summary>
     public const string OptimalAcceptanceMilli = "specai.optimal_acceptance_milli";

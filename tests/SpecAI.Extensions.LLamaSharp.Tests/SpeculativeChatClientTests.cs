@@ -119,18 +119,28 @@ public class SpeculativeChatClientTests(StoriesClients clients)
         var first = await clients.F16.GetResponseAsync(messages, Greedy(max: 20));
         messages.AddRange(first.Messages);
         messages.Add(new ChatMessage(ChatRole.User, "And then?"));
-        long prefillBefore = clients.F16.Statistics.PrefillCalls;
-        var prefillTimeBefore = clients.F16.Statistics.PrefillTime;
+        long prefilledBefore = clients.F16.Statistics.PrefillTokens;
         await clients.F16.GetResponseAsync(messages, Greedy(max: 5));
-        Assert.Equal(1, clients.F16.Statistics.PrefillCalls - prefillBefore);
+        long prefilled = clients.F16.Statistics.PrefillTokens - prefilledBefore;
+        int promptTokens = clients.F16.TokenizePrompt(messages, null).Length;
+
+        // Only the new turn is decoded: the first turn's prompt and answer stay in the KV cache.
+        Assert.InRange(prefilled, 1, promptTokens / 2);
     }
 
     [Fact]
-    public void IncompatibleVocabulary_ThrowsTypedErrorNamingBothModels()
+    public void IncompatibleVocabulary_WithExactMapping_ThrowsTypedErrorNamingBothModels()
     {
-        var ex = Assert.Throws<IncompatibleDraftModelException>(() => StoriesClients.Create(TestModels.LlamaTinyRandom));
+        var ex = Assert.Throws<IncompatibleDraftModelException>(() => new SpeculativeChatClient(new SpeculativeChatClientOptions
+        {
+            TargetModelPath = TestModels.Stories,
+            DraftModelPath = TestModels.LlamaTinyRandom,
+            VocabularyMapping = VocabularyMapping.Exact,
+            ContextSize = 256,
+        }));
         Assert.Contains("stories260K", ex.Message);
         Assert.Contains("llama-2-tiny-random", ex.Message);
+        Assert.Contains("vocabulary sizes differ (512 vs 32000)", ex.Message);
     }
 
     [Fact]

@@ -14,6 +14,10 @@ namespace SpecAI.Extensions.Gguf.Forge;
 /// <c>ε*_t = min over v with N_v &gt; N_v* of (L_v* - L_v) / (N_v - N_v*)</c> (v* the target's argmax) and never
 /// again above it (an upper envelope of lines), so the agreement at ε is the share of contexts with
 /// ε*_t &gt; ε; ε is that quantile over contexts drawn by sampling the target at T = 1 from BOS.
+/// Tokens the models must never sample (padding, control and user-defined added tokens other than EOS/EOT) have
+/// zero g_v and c_v and the bias <see cref="LlamaFamilyOptions.UnsampledLogit"/>. When the draft lacks some target
+/// tokens (another tokenizer), its argmax runs over the tokens it has, and a context whose target argmax it lacks
+/// counts as a disagreement at every ε.
 /// </remarks>
 internal sealed class BigramPlan
 {
@@ -45,7 +49,11 @@ internal sealed class BigramPlan
     public double MeanEntropy { get; private set; }
     public double MeanEndOfSequenceProbability { get; private set; }
 
-    public static BigramPlan Create(LlamaFamilyOptions options, ForgeVocabulary vocabulary, ForgeRandom random)
+    /// <summary>Padding (unused) ids: their embedding rows are zero.</summary>
+    public bool[] Padding { get; private set; } = [];
+
+    /// <summary>Builds the plan over the target's vocabulary; <paramref name="draftHas"/> marks the target ids the draft can propose (null: all).</summary>
+    public static BigramPlan Create(LlamaFamilyOptions options, ForgeVocabulary vocabulary, bool[]? draftHas, ForgeRandom random)
     {
         int rank = options.EffectiveBigramRank;
         var plan = new BigramPlan(vocabulary.Count, rank, options.Draft.EmbeddingLength - rank);
@@ -60,15 +68,44 @@ internal sealed class BigramPlan
             random.FillGaussian(plan.C.AsSpan(v * plan.NoiseRank, plan.NoiseRank), 1.0);
         }
 
+        plan.Padding = vocabulary.TokenTypes.Select(t => t == LlamaTokenType.Unused).ToArray();
+        for (int v = 0; v < plan.VocabularySize; v++)
+        {
+            if (!vocabulary.IsSampled(v))
+            {
+                plan.G.AsSpan(v * r1, r1).Clear();
+                plan.C.AsSpan(v * plan.NoiseRank, plan.NoiseRank).Clear();
+                plan.Bias[v] = (float)options.UnsampledLogit;
+            }
+        }
+
+        if (options.EndOfSequenceProbability is not null)
+        {
+            // A constant EOS logit: answers end at a steady rate instead of only after a few tokens.
+            plan.G.AsSpan(vocabulary.EndOfSequence * r1, r1).Clear();
+        }
+
         plan.Bias[vocabulary.EndOfSequence] = (float)options.EndOfSequenceLogitBias;
-        plan.Sigma = plan.CalibrateSigma(options.TargetEntropy, random);
-        plan.CalibrateEpsilon(options.Agreement, options.CalibrationSamples, vocabulary.BeginOfSequence, vocabulary.EndOfSequence, random);
+        float[][] rows = plan.SampleBaseLogits(random);
+        plan.Sigma = plan.CalibrateSigma(options.TargetEntropy, rows);
+        if (options.EndOfSequenceProbability is double eosProbability)
+        {
+            plan.Bias[vocabulary.EndOfSequence] = (float)plan.CalibrateEndOfSequenceBias(vocabulary.EndOfSequence, eosProbability, rows);
+        }
+
+        plan.CalibrateEpsilon(options.Agreement, options.CalibrationSamples, vocabulary.BeginOfSequence, vocabulary.EndOfSequence, draftHas, random);
         return plan;
     }
 
     /// <summary>Row t of the embedding direction A (unit length, rank r).</summary>
     public void FillA(int t, Span<float> destination)
     {
+        if (Padding[t])
+        {
+            destination.Clear();
+            return;
+        }
+
         float s = MathF.Sqrt(1 - (Gamma * Gamma));
         destination[0] = Gamma;
         ReadOnlySpan<float> u = U.AsSpan(t * (Rank - 1), Rank - 1);
@@ -90,6 +127,29 @@ internal sealed class BigramPlan
         }
     }
 
+    /// <summary>The input row of a draft token the target lacks: a direction of its own, seeded by its id.</summary>
+    public void FillForeignInput(int draftId, ulong seed, Span<float> destination)
+    {
+        var random = new ForgeRandom(seed ^ ((ulong)(draftId + 1) * 0xD1B54A32D192ED03UL));
+        Span<float> u = stackalloc float[Rank - 1];
+        random.FillUnit(u);
+        float s = MathF.Sqrt(1 - (Gamma * Gamma));
+        destination[0] = Gamma;
+        for (int i = 0; i < u.Length; i++)
+        {
+            destination[i + 1] = s * u[i];
+        }
+
+        random.FillUnit(destination.Slice(Rank, NoiseRank));
+    }
+
+    /// <summary>The output row of a token never sampled: only the constant coordinate, giving the logit <paramref name="logit"/>.</summary>
+    public static void FillUnsampled(double logit, Span<float> destination)
+    {
+        destination.Clear();
+        destination[0] = (float)(logit / Gamma);
+    }
+
     /// <summary>Row t of the noise direction D (unit length).</summary>
     public ReadOnlySpan<float> DRow(int t) => D.AsSpan(t * NoiseRank, NoiseRank);
 
@@ -107,7 +167,8 @@ internal sealed class BigramPlan
         }
     }
 
-    private double CalibrateSigma(double entropy, ForgeRandom random)
+    /// <summary>Base logits g_v · u_t of 64 contexts t drawn uniformly.</summary>
+    private float[][] SampleBaseLogits(ForgeRandom random)
     {
         int samples = Math.Min(64, VocabularySize);
         var rows = new float[samples][];
@@ -117,6 +178,11 @@ internal sealed class BigramPlan
             BaseLogits(random.NextInt(VocabularySize), rows[i]);
         }
 
+        return rows;
+    }
+
+    private double CalibrateSigma(double entropy, float[][] rows)
+    {
         var logits = new double[VocabularySize];
         double MeanEntropy(double sigma) => rows.Average(row =>
         {
@@ -138,7 +204,42 @@ internal sealed class BigramPlan
         return 0.5 * (lo + hi);
     }
 
-    private void CalibrateEpsilon(double agreement, int samples, int bos, int eos, ForgeRandom random)
+    /// <summary>
+    /// The EOS bias b whose mean EOS probability over <paramref name="rows"/> is <paramref name="probability"/>: per
+    /// context p(b) = e^(b + x) / (Z + e^(b + x)) with Z the other tokens' mass, increasing in b, so bisection finds it.
+    /// </summary>
+    private double CalibrateEndOfSequenceBias(int eos, double probability, float[][] rows)
+    {
+        var own = new double[rows.Length];
+        var rest = new double[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            double max = double.NegativeInfinity;
+            for (int v = 0; v < VocabularySize; v++)
+            {
+                max = v == eos ? max : Math.Max(max, (Sigma * rows[i][v]) + Bias[v]);
+            }
+
+            for (int v = 0; v < VocabularySize; v++)
+            {
+                rest[i] += v == eos ? 0 : Math.Exp((Sigma * rows[i][v]) + Bias[v] - max);
+            }
+
+            own[i] = (Sigma * rows[i][eos]) - max;
+        }
+
+        double lo = -200, hi = 200;
+        for (int step = 0; step < 60; step++)
+        {
+            double mid = 0.5 * (lo + hi);
+            double mean = own.Select((x, i) => 1 / (1 + (rest[i] * Math.Exp(-(mid + x))))).Average();
+            (lo, hi) = mean < probability ? (mid, hi) : (lo, mid);
+        }
+
+        return 0.5 * (lo + hi);
+    }
+
+    private void CalibrateEpsilon(double agreement, int samples, int bos, int eos, bool[]? draftHas, ForgeRandom random)
     {
         var thresholds = new double[samples];
         var logits = new float[VocabularySize];
@@ -157,7 +258,7 @@ internal sealed class BigramPlan
                 noise[v] = (float)(Sigma * TensorPrimitives.Dot(C.AsSpan(v * NoiseRank, NoiseRank), d));
             }
 
-            thresholds[i] = FlipThreshold(logits, noise);
+            thresholds[i] = FlipThreshold(logits, noise, draftHas);
             for (int v = 0; v < VocabularySize; v++)
             {
                 p[v] = logits[v];
@@ -180,15 +281,23 @@ internal sealed class BigramPlan
         MeanEndOfSequenceProbability = eosSum / samples;
     }
 
-    /// <summary>The smallest ε at which argmax(L + ε N) leaves argmax(L); infinity if never.</summary>
-    internal static double FlipThreshold(ReadOnlySpan<float> logits, ReadOnlySpan<float> noise)
+    /// <summary>
+    /// The smallest ε at which the draft's argmax of L + ε N over the ids it has leaves argmax(L); infinity if never,
+    /// zero if the draft lacks argmax(L).
+    /// </summary>
+    internal static double FlipThreshold(ReadOnlySpan<float> logits, ReadOnlySpan<float> noise, bool[]? draftHas = null)
     {
         int best = TensorPrimitives.IndexOfMax(logits);
+        if (draftHas is not null && !draftHas[best])
+        {
+            return 0;
+        }
+
         double min = double.PositiveInfinity;
         for (int v = 0; v < logits.Length; v++)
         {
             double slope = (double)noise[v] - noise[best];
-            if (v != best && slope > 0)
+            if (v != best && slope > 0 && (draftHas is null || draftHas[v]))
             {
                 min = Math.Min(min, ((double)logits[best] - logits[v]) / slope);
             }

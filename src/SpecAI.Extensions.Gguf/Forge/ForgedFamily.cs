@@ -12,9 +12,16 @@ public sealed record ForgedFamily
     /// <summary>The options the family was built from.</summary>
     public required LlamaFamilyOptions Options { get; init; }
 
+    /// <summary>Number of tokens in the target's vocabulary (padding included).</summary>
+    public required int TargetVocabularySize { get; init; }
+
+    /// <summary>Number of tokens in the draft's vocabulary (padding included).</summary>
+    public required int DraftVocabularySize { get; init; }
+
     /// <summary>
     /// Greedy top-1 agreement measured in managed code on the (unquantized) bigram tables over
-    /// <see cref="LlamaFamilyOptions.CalibrationSamples"/> contexts drawn by sampling the target at T = 1 from BOS.
+    /// <see cref="LlamaFamilyOptions.CalibrationSamples"/> contexts drawn by sampling the target at T = 1 from BOS
+    /// (with different tokenizers: per target token, the draft restricted to the tokens it shares).
     /// </summary>
     public required double CalibratedAgreement { get; init; }
 
@@ -25,5 +32,5 @@ public sealed record ForgedFamily
     public required double MeanEndOfSequenceProbability { get; init; }
 
     /// <summary>Target weight multiply-accumulates per token divided by the draft's.</summary>
-    public double CostRatio => (double)Options.Target.MacsPerToken(Options.VocabularySize) / Options.Draft.MacsPerToken(Options.VocabularySize);
+    public double CostRatio => (double)Options.Target.MacsPerToken(TargetVocabularySize) / Options.Draft.MacsPerToken(DraftVocabularySize);
 }

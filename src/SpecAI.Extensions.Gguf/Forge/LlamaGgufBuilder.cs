@@ -81,25 +81,53 @@ internal static class LlamaGgufBuilder
             .SetMetadata("llama.attention.layer_norm_rms_epsilon", GgufValue.FromFloat32(RmsEpsilon))
             .SetMetadata("llama.rope.dimension_count", GgufValue.FromUInt32((uint)shape.HeadLength))
             .SetMetadata("llama.rope.freq_base", GgufValue.FromFloat32(10000f))
-            .SetMetadata("llama.vocab_size", GgufValue.FromUInt32((uint)vocabulary.Count))
-            .SetMetadata("tokenizer.ggml.model", GgufValue.FromString("llama"))
-            .SetMetadata("tokenizer.ggml.tokens", GgufValue.FromArray(vocabulary.Tokens.ToArray()))
-            .SetMetadata("tokenizer.ggml.scores", GgufValue.FromArray(vocabulary.Scores.ToArray()))
-            .SetMetadata("tokenizer.ggml.token_type", GgufValue.FromArray(vocabulary.TokenTypes.Select(t => (int)t).ToArray()))
-            .SetMetadata("tokenizer.ggml.bos_token_id", GgufValue.FromUInt32((uint)vocabulary.BeginOfSequence))
-            .SetMetadata("tokenizer.ggml.eos_token_id", GgufValue.FromUInt32((uint)vocabulary.EndOfSequence))
-            .SetMetadata("tokenizer.ggml.unknown_token_id", GgufValue.FromUInt32((uint)vocabulary.Unknown))
-            .SetMetadata("tokenizer.ggml.add_bos_token", GgufValue.FromBool(true))
-            .SetMetadata("tokenizer.ggml.add_eos_token", GgufValue.FromBool(false))
-            .SetMetadata("tokenizer.ggml.add_space_prefix", GgufValue.FromBool(false));
-        if (vocabulary.EndOfTurn is int eot)
+            .SetMetadata("llama.vocab_size", GgufValue.FromUInt32((uint)vocabulary.Count));
+        WriteTokenizer(writer, vocabulary);
+    }
+
+    /// <summary>
+    /// The tokenizer keys llama.cpp reads: <c>llama</c> (SentencePiece: scores, UNK) or <c>gpt2</c> (byte-level BPE:
+    /// pre-tokenizer name and merges), token texts and types, special ids, add-BOS/EOS flags and the chat template.
+    /// </summary>
+    private static void WriteTokenizer(GgufWriter writer, ForgeVocabulary vocabulary)
+    {
+        ForgeSpecialTokens special = vocabulary.Special;
+        writer.SetMetadata("tokenizer.ggml.model", GgufValue.FromString(vocabulary.Model));
+        if (vocabulary.PreTokenizer is { } pre)
         {
-            writer.SetMetadata("tokenizer.ggml.eot_token_id", GgufValue.FromUInt32((uint)eot));
+            writer.SetMetadata("tokenizer.ggml.pre", GgufValue.FromString(pre));
         }
 
-        if (options.ChatTemplate)
+        writer.SetMetadata("tokenizer.ggml.tokens", GgufValue.FromArray(vocabulary.Tokens.ToArray()));
+        if (vocabulary.Scores.Count > 0)
         {
-            writer.SetMetadata("tokenizer.chat_template", GgufValue.FromString(ChatMlTemplate.Jinja));
+            writer.SetMetadata("tokenizer.ggml.scores", GgufValue.FromArray(vocabulary.Scores.ToArray()));
+        }
+
+        writer.SetMetadata("tokenizer.ggml.token_type", GgufValue.FromArray(vocabulary.TokenTypes.Select(t => (int)t).ToArray()));
+        if (vocabulary.Merges.Count > 0)
+        {
+            writer.SetMetadata("tokenizer.ggml.merges", GgufValue.FromArray(vocabulary.Merges.ToArray()));
+        }
+
+        foreach ((string key, int? id) in new[]
+        {
+            ("bos", (int?)special.BeginOfSequence), ("eos", special.EndOfSequence), ("unknown", special.Unknown),
+            ("eot", special.EndOfTurn), ("eom", special.EndOfMessage), ("padding", special.Padding),
+        })
+        {
+            if (id is int value)
+            {
+                writer.SetMetadata($"tokenizer.ggml.{key}_token_id", GgufValue.FromUInt32((uint)value));
+            }
+        }
+
+        writer.SetMetadata("tokenizer.ggml.add_bos_token", GgufValue.FromBool(special.AddBeginOfSequence))
+            .SetMetadata("tokenizer.ggml.add_eos_token", GgufValue.FromBool(special.AddEndOfSequence))
+            .SetMetadata("tokenizer.ggml.add_space_prefix", GgufValue.FromBool(false));
+        if (vocabulary.ChatTemplate is { } template)
+        {
+            writer.SetMetadata("tokenizer.chat_template", GgufValue.FromString(template));
         }
     }
 

@@ -1,7 +1,7 @@
 using LLama;
 using LLama.Common;
-using LLama.Exceptions;
 using LLama.Native;
+using Microsoft.Extensions.Logging;
 using SpecAI.Extensions.Engine;
 
 namespace SpecAI.Extensions.Backend;
@@ -15,12 +15,21 @@ public sealed class LLamaModelSession : IModelSession
     /// <summary>Context size used when none is configured (or the model's training context, if smaller).</summary>
     public const uint DefaultContextSize = 4096;
 
+    // llama.cpp architectures that mix attention with a recurrent state (llm_arch_is_hybrid): like pure
+    // recurrent models they cannot drop the tail of a sequence.
+    private static readonly HashSet<string> HybridArchitectures = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "jamba", "falcon-h1", "plamo2", "granitehybrid", "lfm2", "lfm2moe", "nemotron_h", "nemotron_h_moe", "qwen3next", "kimi-linear",
+    };
+
     private readonly LLamaBatch _batch = new();
     private readonly LLamaSeqId[] _sequences = new LLamaSeqId[64];
+    private readonly IDisposable _nativeLog;
     private bool _disposed;
 
-    private LLamaModelSession(string path, LLamaWeights weights, LLamaContext context, ModelParams parameters)
+    private LLamaModelSession(string path, LLamaWeights weights, LLamaContext context, ModelParams parameters, IDisposable nativeLog)
     {
+        _nativeLog = nativeLog;
         Path = path;
         Weights = weights;
         Context = context;
@@ -31,6 +40,8 @@ public sealed class LLamaModelSession : IModelSession
         MaxSequences = (int)parameters.SeqMax;
         HasUnifiedKvCache = parameters.KVUnified ?? true;
         ProvidesHiddenStates = parameters.Embeddings;
+        Architecture = weights.Metadata.GetValueOrDefault("general.architecture") ?? string.Empty;
+        SupportsPartialRemoval = !weights.NativeHandle.IsRecurrent && !HybridArchitectures.Contains(Architecture);
     }
 
     /// <summary>The GGUF file.</summary>
@@ -63,45 +74,89 @@ public sealed class LLamaModelSession : IModelSession
     /// <inheritdoc />
     public bool ProvidesHiddenStates { get; }
 
-    /// <summary>Loads a GGUF file and creates its context.</summary>
+    /// <inheritdoc />
+    public bool SupportsPartialRemoval { get; }
+
+    /// <summary>The GGUF's <c>general.architecture</c> (llama, qwen2, mamba, ...).</summary>
+    public string Architecture { get; }
+
+    /// <summary>
+    /// Loads a GGUF file and creates its context on the calling thread (the thread that will decode: llama.cpp's
+    /// CPU backend runs each decode on an OpenMP team owned by the calling thread). With a progress receiver or
+    /// a cancellable token the weights are read through LLamaSharp's asynchronous loader.
+    /// </summary>
     /// <param name="path">The GGUF file.</param>
     /// <param name="parameters">Model and context parameters (path is taken from <paramref name="path"/>).</param>
-    /// <param name="progress">Receives load progress in [0, 1].</param>
+    /// <param name="progress">Receives load progress in [0, 1]; whatever it throws is dropped.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
     /// <returns>The session.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">llama.cpp could not load the file.</exception>
+    /// <exception cref="InvalidDataException">The file is not a GGUF model, is corrupt, or llama.cpp could not load it.</exception>
+    /// <exception cref="ModelOutOfMemoryException">Memory or VRAM ran out while loading.</exception>
+    public static LLamaModelSession Load(string path, ModelParams parameters, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
+        => Load(path, parameters, progress, nativeLogger: null, cancellationToken);
+
+    /// <summary>
+    /// Loads a GGUF file and creates its context on the calling thread, sending llama.cpp's log to a logger while the
+    /// session lives.
+    /// </summary>
+    /// <param name="path">The GGUF file.</param>
+    /// <param name="parameters">Model and context parameters (path is taken from <paramref name="path"/>).</param>
+    /// <param name="progress">Receives load progress in [0, 1]; whatever it throws is dropped.</param>
+    /// <param name="nativeLogger">Receives llama.cpp's log until the session is disposed (see <see cref="NativeLogging"/>).</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The session.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a GGUF model, is corrupt, or llama.cpp could not load it.</exception>
+    /// <exception cref="ModelOutOfMemoryException">Memory or VRAM ran out while loading.</exception>
+    public static LLamaModelSession Load(string path, ModelParams parameters, IProgress<float>? progress, ILogger? nativeLogger, CancellationToken cancellationToken = default)
+    {
+        CheckFile(path, parameters);
+        var nativeLog = NativeLogging.Install(nativeLogger);
+        try
+        {
+            var (weights, context) = ModelFileLoader.Load(path, parameters, progress, cancellationToken);
+            return new LLamaModelSession(path, weights, context, parameters, nativeLog);
+        }
+        catch
+        {
+            nativeLog.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads a GGUF file and creates its context.</summary>
+    /// <param name="path">The GGUF file.</param>
+    /// <param name="parameters">Model and context parameters (path is taken from <paramref name="path"/>).</param>
+    /// <param name="progress">Receives load progress in [0, 1]; whatever it throws is dropped.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The session.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a GGUF model, is corrupt, or llama.cpp could not load it.</exception>
+    /// <exception cref="ModelOutOfMemoryException">Memory or VRAM ran out while loading.</exception>
     public static async Task<LLamaModelSession> LoadAsync(string path, ModelParams parameters, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
+    {
+        CheckFile(path, parameters);
+        var nativeLog = NativeLogging.Install(null);
+        try
+        {
+            var (weights, context) = await ModelFileLoader.LoadAsync(path, parameters, progress, cancellationToken).ConfigureAwait(false);
+            return new LLamaModelSession(path, weights, context, parameters, nativeLog);
+        }
+        catch
+        {
+            nativeLog.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckFile(string path, ModelParams parameters)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(parameters);
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-        }
-
-        NativeLogging.Install(null);
-        LLamaWeights weights;
-        try
-        {
-            weights = await LLamaWeights.LoadFromFileAsync(parameters, cancellationToken, progress).ConfigureAwait(false);
-        }
-        catch (LoadWeightsFailedException ex)
-        {
-            throw new InvalidDataException($"llama.cpp could not load '{path}': not a valid GGUF model for this backend.", ex);
-        }
-
-        try
-        {
-            // Without a size llama.cpp would allocate the training context (128k for many models).
-            parameters.ContextSize ??= Math.Min(weights.ContextSize > 0 ? (uint)weights.ContextSize : DefaultContextSize, DefaultContextSize);
-            var context = weights.CreateContext(parameters);
-            return new LLamaModelSession(path, weights, context, parameters);
-        }
-        catch
-        {
-            weights.Dispose();
-            throw;
         }
     }
 
@@ -133,6 +188,11 @@ public sealed class LLamaModelSession : IModelSession
         }
 
         var result = Context.NativeHandle.Decode(_batch);
+        if (result == DecodeResult.NoKvSlot)
+        {
+            throw new KvCacheFullException($"The KV cache of '{ModelName}' ({ContextSize} cells shared by all sequences) has no room for a batch of {batch.Count} tokens; raise ContextSize or lower the number of concurrent requests.");
+        }
+
         if (result != DecodeResult.Ok)
         {
             throw new InvalidOperationException($"llama.cpp decode of {batch.Count} tokens failed on '{ModelName}': {result}.");
@@ -154,10 +214,14 @@ public sealed class LLamaModelSession : IModelSession
     }
 
     /// <inheritdoc />
-    public void RemoveTokens(int sequence, int fromPosition)
+    public bool RemoveTokens(int sequence, int fromPosition)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Context.NativeHandle.MemorySequenceRemove((LLamaSeqId)sequence, fromPosition, -1);
+        var handle = Context.NativeHandle;
+        handle.MemorySequenceRemove((LLamaSeqId)sequence, fromPosition <= 0 ? -1 : fromPosition, -1);
+
+        // LLamaSharp drops llama.cpp's result; a recurrent state that could not be cut still ends past the cut.
+        return fromPosition <= 0 || handle.MemorySequenceMaxPosition((LLamaSeqId)sequence).Value < fromPosition;
     }
 
     /// <inheritdoc />
@@ -186,5 +250,6 @@ public sealed class LLamaModelSession : IModelSession
         _disposed = true;
         Context.Dispose();
         Weights.Dispose();
+        _nativeLog.Dispose();
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using LLama;
 using Microsoft.Extensions.AI;
 using SpecAI.Extensions.ChatClient.Tools;
@@ -7,15 +6,17 @@ namespace SpecAI.Extensions.ChatClient;
 
 /// <summary>
 /// Renders chat messages with the model's own GGUF chat template (through llama.cpp), or ChatML when the
-/// model has none.
+/// model has none, keeping the template's scaffolding apart from the message content (see <see cref="PromptTokenizer"/>).
 /// </summary>
 internal sealed class ChatPromptFormatter
 {
     private readonly LLamaWeights _weights;
+    private readonly Lazy<PromptTokenizer> _tokenizer;
 
     public ChatPromptFormatter(LLamaWeights weights, ToolCallFormat toolFormat)
     {
         _weights = weights;
+        _tokenizer = new Lazy<PromptTokenizer>(() => new PromptTokenizer(weights));
         HasTemplate = weights.Metadata.TryGetValue("tokenizer.chat_template", out string? template);
         ToolFormat = ToolPromptRenderer.Resolve(toolFormat, template);
     }
@@ -30,44 +31,76 @@ internal sealed class ChatPromptFormatter
     public static List<AIFunctionDeclaration> Functions(ChatOptions? options) =>
         options?.Tools?.OfType<AIFunctionDeclaration>().ToList() ?? [];
 
-    public string Format(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    /// <summary>The prompt tokens of a request: control tokens come from the template only, unless <paramref name="controlTokensInContent"/>.</summary>
+    /// <exception cref="ArgumentException">No message, or a role name that is not a plain word.</exception>
+    /// <exception cref="NotSupportedException">A message holds content other than text, reasoning, usage, function calls and results.</exception>
+    public int[] Tokenize(IEnumerable<ChatMessage> messages, ChatOptions? options, bool controlTokensInContent) =>
+        _tokenizer.Value.Tokenize(Format(messages, options), controlTokensInContent);
+
+    /// <summary>The prompt as scaffolding and content segments.</summary>
+    /// <exception cref="ArgumentException">No message, or a role name that is not a plain word.</exception>
+    /// <exception cref="NotSupportedException">A message holds content the text-only models cannot read.</exception>
+    public List<PromptSegment> Format(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        var turns = new List<(string Role, string Content)>();
+        var turns = Turns(messages, options, ToolFormat);
+        if (HasTemplate)
+        {
+            try
+            {
+                return TemplatePrompt.Render(new LLamaTemplate(_weights, strict: true), turns);
+            }
+            catch (Exception ex) when (ex is LLama.Exceptions.RuntimeError or InvalidOperationException or ArgumentException)
+            {
+                // llama.cpp knows the built-in template families only; anything else gets ChatML.
+            }
+        }
+
+        return ChatMlPrompt.Render(turns);
+    }
+
+    /// <summary>The turns handed to the template: instructions and tool declarations first, then the messages.</summary>
+    internal static List<ChatTurn> Turns(IEnumerable<ChatMessage> messages, ChatOptions? options, ToolCallFormat toolFormat)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var turns = new List<ChatTurn>();
         string system = options?.Instructions ?? string.Empty;
         var functions = Functions(options);
         if (functions.Count > 0 && options?.ToolMode is not NoneChatToolMode)
         {
-            system = (system.Length > 0 ? system + "\n\n" : string.Empty) + ToolPromptRenderer.DescribeTools(functions, ToolFormat);
+            system = (system.Length > 0 ? system + "\n\n" : string.Empty) + ToolPromptRenderer.DescribeTools(functions, toolFormat);
         }
 
         if (system.Length > 0)
         {
-            turns.Add(("system", system));
+            turns.Add(new("system", system));
         }
 
         foreach (var message in messages)
         {
+            ArgumentNullException.ThrowIfNull(message, nameof(messages));
+            CheckContents(message);
             var calls = message.Contents.OfType<FunctionCallContent>().ToList();
             var results = message.Contents.OfType<FunctionResultContent>().ToList();
             if (results.Count > 0)
             {
-                turns.Add(ToolPromptRenderer.RenderResults(results, ToolFormat));
+                var (role, content) = ToolPromptRenderer.RenderResults(results, toolFormat);
+                turns.Add(new(role, content));
             }
             else if (calls.Count > 0)
             {
                 string text = message.Text;
-                turns.Add((RoleName(message.Role), (text.Length > 0 ? text + "\n" : string.Empty) + ToolPromptRenderer.RenderCalls(calls, ToolFormat)));
+                turns.Add(new(RoleName(message.Role), (text.Length > 0 ? text + "\n" : string.Empty) + ToolPromptRenderer.RenderCalls(calls, toolFormat)));
             }
             else
             {
-                turns.Add((RoleName(message.Role), message.Text));
+                turns.Add(new(RoleName(message.Role), message.Text));
             }
         }
 
         // A system turn given as a message joins the tool description instead of following it.
         if (turns.Count > 1 && turns[0].Role == "system" && turns[1].Role == "system")
         {
-            turns[0] = ("system", turns[1].Content + "\n\n" + turns[0].Content);
+            turns[0] = new("system", turns[1].Content + "\n\n" + turns[0].Content);
             turns.RemoveAt(1);
         }
 
@@ -76,42 +109,55 @@ internal sealed class ChatPromptFormatter
             throw new ArgumentException("At least one message is required.", nameof(messages));
         }
 
-        if (HasTemplate)
-        {
-            try
-            {
-                var template = new LLamaTemplate(_weights, strict: true) { AddAssistant = true };
-                foreach (var (role, content) in turns)
-                {
-                    template.Add(role, content);
-                }
-
-                return Encoding.UTF8.GetString(template.Apply());
-            }
-            catch (Exception ex) when (ex is LLama.Exceptions.RuntimeError or InvalidOperationException or ArgumentException)
-            {
-                // llama.cpp knows the built-in template families only; anything else gets ChatML.
-            }
-        }
-
-        return ChatMl(turns);
+        return turns;
     }
 
-    internal static string ChatMl(IEnumerable<(string Role, string Content)> turns)
+    /// <summary>The models are text-only: content they cannot read is refused instead of silently dropped.</summary>
+    private static void CheckContents(ChatMessage message)
     {
-        var text = new StringBuilder();
-        foreach (var (role, content) in turns)
+        foreach (var content in message.Contents)
         {
-            text.Append("<|im_start|>").Append(role).Append('\n').Append(content).Append("<|im_end|>\n");
-        }
+            // Reasoning from earlier answers is left out of the history, as reasoning models' templates do;
+            // usage is bookkeeping.
+            if (content is TextContent or TextReasoningContent or UsageContent or FunctionCallContent or FunctionResultContent)
+            {
+                continue;
+            }
 
-        return text.Append("<|im_start|>assistant\n").ToString();
+            throw new NotSupportedException(
+                $"{content?.GetType().Name ?? "null"} in a '{message.Role}' message is not supported: the GGUF models behind {nameof(SpeculativeChatClient)} read text only (text, function calls and function results).");
+        }
     }
 
-    private static string RoleName(ChatRole role) =>
-        role == ChatRole.System ? "system"
-        : role == ChatRole.Assistant ? "assistant"
-        : role == ChatRole.Tool ? "tool"
-        : role == ChatRole.User ? "user"
-        : role.Value.ToLowerInvariant();
+    /// <summary>The template's role name; custom roles must be plain words, since the template writes them as scaffolding.</summary>
+    private static string RoleName(ChatRole role)
+    {
+        if (role == ChatRole.System)
+        {
+            return "system";
+        }
+
+        if (role == ChatRole.Assistant)
+        {
+            return "assistant";
+        }
+
+        if (role == ChatRole.Tool)
+        {
+            return "tool";
+        }
+
+        if (role == ChatRole.User)
+        {
+            return "user";
+        }
+
+        string name = role.Value.ToLowerInvariant();
+        if (name.Length is 0 or > 32 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' or '-'))
+        {
+            throw new ArgumentException($"Chat role '{role.Value}' is not supported: a custom role must be a word of letters, digits, '_' or '-' (at most 32).", "messages");
+        }
+
+        return name;
+    }
 }

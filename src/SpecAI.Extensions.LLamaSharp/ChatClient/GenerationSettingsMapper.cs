@@ -5,35 +5,56 @@ using SpecAI.Extensions.Sampling;
 
 namespace SpecAI.Extensions.ChatClient;
 
-/// <summary>Maps <see cref="ChatOptions"/> plus the client's defaults to the engine's settings.</summary>
+/// <summary>
+/// Maps <see cref="ChatOptions"/> plus the client's defaults to the engine's settings. A
+/// <see cref="GenerationSettings"/> returned by <see cref="ChatOptions.RawRepresentationFactory"/> replaces the
+/// client's defaults (it can set what ChatOptions cannot: min-p, repetition penalty, logit bias, prompt-lookup
+/// n-grams...); whatever the ChatOptions and the <c>specai.*</c> keys set explicitly still applies on top.
+/// </summary>
 internal static class GenerationSettingsMapper
 {
-    public static GenerationSettings Map(ChatOptions? chat, SpeculativeChatClientOptions defaults, IReadOnlySet<int> stopTokens)
+    public static GenerationSettings Map(ChatOptions? chat, SpeculativeChatClientOptions defaults, IReadOnlySet<int> stopTokens, IChatClient? client = null)
     {
         var extra = chat?.AdditionalProperties;
-        var mode = Read(extra, SpeculativeChatOptionKeys.Mode, SpeculativeChatOptionKeys.ParseMode) ?? defaults.EffectiveMode;
-        var settings = new GenerationSettings
+        var raw = chat?.RawRepresentationFactory?.Invoke(client!) as GenerationSettings;
+        var basis = raw ?? new GenerationSettings
         {
-            Sampling = new SamplingOptions
+            Sampling = new SamplingOptions { Temperature = defaults.Temperature },
+            Seed = defaults.Seed,
+            MaxTokens = defaults.MaxOutputTokens,
+            Mode = defaults.EffectiveMode,
+            DraftLength = defaults.DraftLength,
+            DraftCount = defaults.DraftCount,
+            Verifier = defaults.Verifier,
+            Adaptive = defaults.Adaptive,
+            JudgeThreshold = defaults.JudgeThreshold,
+            MaxJudgedTokensPerStep = defaults.MaxJudgedTokensPerStep,
+        };
+        var mode = Read(extra, SpeculativeChatOptionKeys.Mode, SpeculativeChatOptionKeys.ParseMode) ?? basis.Mode;
+        var sampling = basis.Sampling;
+        var settings = basis with
+        {
+            Sampling = sampling with
             {
-                Temperature = chat?.Temperature ?? defaults.Temperature,
-                TopP = chat?.TopP ?? 1.0,
-                TopK = chat?.TopK ?? 0,
-                FrequencyPenalty = chat?.FrequencyPenalty ?? 0,
-                PresencePenalty = chat?.PresencePenalty ?? 0,
+                Temperature = chat?.Temperature ?? sampling.Temperature,
+                TopP = chat?.TopP ?? sampling.TopP,
+                TopK = chat?.TopK ?? sampling.TopK,
+                FrequencyPenalty = chat?.FrequencyPenalty ?? sampling.FrequencyPenalty,
+                PresencePenalty = chat?.PresencePenalty ?? sampling.PresencePenalty,
             },
-            Seed = chat?.Seed ?? defaults.Seed,
-            MaxTokens = chat?.MaxOutputTokens ?? defaults.MaxOutputTokens,
+            Seed = chat?.Seed ?? basis.Seed,
+            MaxTokens = chat?.MaxOutputTokens ?? basis.MaxTokens,
             Mode = mode,
-            DraftLength = Read(extra, SpeculativeChatOptionKeys.DraftLength, ParseInt) ?? defaults.DraftLength,
-            DraftCount = mode == SpeculationMode.MultiDraft ? Read(extra, SpeculativeChatOptionKeys.DraftCount, ParseInt) ?? defaults.DraftCount : 1,
-            Verifier = Read(extra, SpeculativeChatOptionKeys.Verifier, SpeculativeChatOptionKeys.ParseVerifier) ?? DefaultVerifier(mode, defaults.Verifier),
-            Adaptive = Read(extra, SpeculativeChatOptionKeys.Adaptive, s => bool.Parse(s)) ?? defaults.Adaptive,
-            MeasureOptimalAcceptance = Read(extra, SpeculativeChatOptionKeys.MeasureOptimalAcceptance, s => bool.Parse(s)),
-            StopTokens = stopTokens,
+            DraftLength = Read(extra, SpeculativeChatOptionKeys.DraftLength, ParseInt) ?? basis.DraftLength,
+            DraftCount = mode == SpeculationMode.MultiDraft ? Read(extra, SpeculativeChatOptionKeys.DraftCount, ParseInt) ?? basis.DraftCount : 1,
+            Verifier = Read(extra, SpeculativeChatOptionKeys.Verifier, SpeculativeChatOptionKeys.ParseVerifier) ?? DefaultVerifier(mode, basis.Verifier),
+            Adaptive = Read(extra, SpeculativeChatOptionKeys.Adaptive, s => bool.Parse(s)) ?? basis.Adaptive,
+            MeasureOptimalAcceptance = Read(extra, SpeculativeChatOptionKeys.MeasureOptimalAcceptance, s => bool.Parse(s)) ?? basis.MeasureOptimalAcceptance,
+            JudgeThreshold = Read(extra, SpeculativeChatOptionKeys.JudgeThreshold, ParseDouble) ?? basis.JudgeThreshold,
+            StopTokens = basis.StopTokens.Count == 0 ? stopTokens : new HashSet<int>(stopTokens.Concat(basis.StopTokens)),
             Constraint = extra is not null && extra.TryGetValue(SpeculativeChatOptionKeys.Constraint, out object? constraint)
                 ? constraint as ITokenConstraint ?? throw new ArgumentException($"ChatOptions.AdditionalProperties['{SpeculativeChatOptionKeys.Constraint}'] must be an {nameof(ITokenConstraint)}.", "options")
-                : null,
+                : basis.Constraint,
         };
 
         try
@@ -48,10 +69,24 @@ internal static class GenerationSettingsMapper
         return settings;
     }
 
+    /// <summary>The request's predicted output (<see cref="SpeculativeChatOptionKeys.Prediction"/>), to be tokenized by the client; null when none.</summary>
+    /// <exception cref="ArgumentException">The value is not a string.</exception>
+    public static string? Prediction(ChatOptions? chat)
+    {
+        if (chat?.AdditionalProperties is not { } extra || !extra.TryGetValue(SpeculativeChatOptionKeys.Prediction, out object? value) || value is null)
+        {
+            return null;
+        }
+
+        return value as string ?? throw new ArgumentException($"ChatOptions.AdditionalProperties['{SpeculativeChatOptionKeys.Prediction}'] must be a string (the predicted text), not {value.GetType().Name}.", "options");
+    }
+
     private static VerifierKind DefaultVerifier(SpeculationMode mode, VerifierKind configured) =>
         mode == SpeculationMode.MultiDraft && configured == VerifierKind.Standard ? VerifierKind.KSeq : configured;
 
     private static int ParseInt(string value) => int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture);
+
+    private static double ParseDouble(string value) => double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private static T? Read<T>(AdditionalPropertiesDictionary? extra, string key, Func<string, T> parse)
         where T : struct
@@ -67,7 +102,7 @@ internal static class GenerationSettingsMapper
             {
                 T typed => typed,
                 string text => parse(text),
-                IConvertible convertible when typeof(T) == typeof(int) || typeof(T) == typeof(bool) => (T)Convert.ChangeType(convertible, typeof(T), CultureInfo.InvariantCulture),
+                IConvertible convertible when typeof(T) == typeof(int) || typeof(T) == typeof(bool) || typeof(T) == typeof(double) => (T)Convert.ChangeType(convertible, typeof(T), CultureInfo.InvariantCulture),
                 _ => parse(value.ToString() ?? string.Empty),
             };
         }

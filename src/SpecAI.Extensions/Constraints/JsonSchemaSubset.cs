@@ -29,9 +29,28 @@ namespace SpecAI.Extensions.Constraints;
 /// ignored, and so is one whose strings conflict with a declared <c>type</c> without <c>"string"</c>. A boolean schema
 /// (<c>true</c> or <c>false</c>) and a subschema with none of the supported keywords mean "any JSON value" (generic JSON);
 /// <c>false</c> is meaningful only as the value of <c>additionalProperties</c>.</para>
+/// <para>Enum values and declared keys are compiled into character tries, so checking a character costs the same for
+/// 5 values as for 5,000. Limits (an <see cref="ArgumentException"/> naming the schema path when exceeded):
+/// <see cref="MaxEnumValues"/> values per enum, <see cref="MaxProperties"/> keys per object, <see cref="MaxNameLength"/>
+/// characters per value or key, <see cref="MaxDepth"/> nested subschemas and <see cref="MaxSubschemas"/> in all.</para>
 /// </remarks>
 public sealed class JsonSchemaSubset
 {
+    /// <summary>Most values in one <c>enum</c>.</summary>
+    public const int MaxEnumValues = 16_384;
+
+    /// <summary>Most declared keys (<c>properties</c> and <c>required</c>) in one object schema.</summary>
+    public const int MaxProperties = 16_384;
+
+    /// <summary>Most characters in one enum value or key.</summary>
+    public const int MaxNameLength = 4_096;
+
+    /// <summary>Most nested subschemas (properties, items, additionalProperties) on one path.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Most subschemas in one schema.</summary>
+    public const int MaxSubschemas = 65_536;
+
     private JsonSchemaSubset(SchemaNode root) => Root = root;
 
     internal SchemaNode Root { get; }
@@ -39,154 +58,22 @@ public sealed class JsonSchemaSubset
     /// <summary>Compiles a schema.</summary>
     /// <param name="schema">The schema document's root element.</param>
     /// <returns>The compiled subset.</returns>
-    public static JsonSchemaSubset FromJson(JsonElement schema) => new(SchemaNode.Compile(schema));
+    /// <exception cref="ArgumentException">The schema exceeds one of the limits (the message names the schema path).</exception>
+    public static JsonSchemaSubset FromJson(JsonElement schema)
+    {
+        int budget = MaxSubschemas;
+        return new(SchemaNode.Compile(schema, "#", 0, ref budget));
+    }
 
     /// <summary>Parses and compiles a schema given as JSON text.</summary>
     /// <param name="schemaJson">The schema text.</param>
     /// <returns>The compiled subset.</returns>
     /// <exception cref="JsonException">The text is not JSON.</exception>
+    /// <exception cref="ArgumentException">The schema exceeds one of the limits (the message names the schema path).</exception>
     public static JsonSchemaSubset Parse(string schemaJson)
     {
         ArgumentNullException.ThrowIfNull(schemaJson);
         using var document = JsonDocument.Parse(schemaJson);
         return FromJson(document.RootElement);
     }
-}
-
-/// <summary>JSON value kinds a subschema admits.</summary>
-[Flags]
-internal enum JsonTypes
-{
-    None = 0,
-    Object = 1,
-    Array = 2,
-    String = 4,
-    Number = 8,
-    Integer = 16,
-    Boolean = 32,
-    Null = 64,
-    Any = Object | Array | String | Number | Integer | Boolean | Null,
-}
-
-/// <summary>One compiled subschema.</summary>
-internal sealed class SchemaNode
-{
-    public static readonly SchemaNode Generic = new();
-
-    public JsonTypes Types { get; private set; } = JsonTypes.Any;
-
-    public Dictionary<string, SchemaNode> Properties { get; } = new(StringComparer.Ordinal);
-
-    public string[] Required { get; private set; } = [];
-
-    public bool AdditionalAllowed { get; private set; } = true;
-
-    public SchemaNode Additional { get => field ?? Generic; private set; }
-
-    /// <summary>When <see cref="AdditionalAllowed"/> is false: every permitted key.</summary>
-    public string[] AllowedKeys { get; private set; } = [];
-
-    public SchemaNode Items { get => field ?? Generic; private set; }
-
-    public string[]? Enum { get; private set; }
-
-    /// <summary>Whether objects of this schema record their keys (for required, uniqueness, closed key sets).</summary>
-    public bool TracksKeys { get; private set; }
-
-    /// <summary>Whether numbers must be integers (integer allowed, number not).</summary>
-    public bool IntegerOnly => (Types & JsonTypes.Number) == 0;
-
-    public SchemaNode ValueSchema(string key) =>
-        Properties.TryGetValue(key, out var node) ? node : Additional;
-
-    public static SchemaNode Compile(JsonElement element)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            return Generic;
-        }
-
-        var node = new SchemaNode();
-        if (element.TryGetProperty("type", out var type))
-        {
-            JsonTypes types = JsonTypes.None;
-            if (type.ValueKind == JsonValueKind.String)
-            {
-                types = TypeOf(type.GetString());
-            }
-            else if (type.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var t in type.EnumerateArray())
-                {
-                    types |= t.ValueKind == JsonValueKind.String ? TypeOf(t.GetString()) : JsonTypes.None;
-                }
-            }
-
-            if (types != JsonTypes.None)
-            {
-                node.Types = types;
-            }
-        }
-
-        if (element.TryGetProperty("enum", out var enumeration) && enumeration.ValueKind == JsonValueKind.Array
-            && enumeration.GetArrayLength() > 0 && enumeration.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String)
-            && (node.Types & JsonTypes.String) != 0)
-        {
-            node.Enum = enumeration.EnumerateArray().Select(e => e.GetString()!).Distinct(StringComparer.Ordinal).ToArray();
-            node.Types = JsonTypes.String;
-        }
-
-        if (element.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var property in properties.EnumerateObject())
-            {
-                node.Properties[property.Name] = Compile(property.Value);
-            }
-        }
-
-        if (element.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array)
-        {
-            node.Required = required.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String)
-                .Select(r => r.GetString()!).Distinct(StringComparer.Ordinal).ToArray();
-        }
-
-        if (element.TryGetProperty("additionalProperties", out var additional))
-        {
-            if (additional.ValueKind == JsonValueKind.False)
-            {
-                node.AdditionalAllowed = false;
-                node.AllowedKeys = node.Properties.Keys.Concat(node.Required).Distinct(StringComparer.Ordinal).ToArray();
-            }
-            else
-            {
-                node.Additional = Compile(additional);
-            }
-        }
-
-        if (element.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Object)
-        {
-            node.Items = Compile(items);
-        }
-
-        node.TracksKeys = node.Properties.Count > 0 || node.Required.Length > 0 || !node.AdditionalAllowed;
-        if (!node.AdditionalAllowed && node.AllowedKeys.Length == 0)
-        {
-            // Only "{}" is possible: still tracked, with no key permitted.
-            node.TracksKeys = true;
-        }
-
-        return node;
-    }
-
-    private static JsonTypes TypeOf(string? name) => name switch
-    {
-        "object" => JsonTypes.Object,
-        "array" => JsonTypes.Array,
-        "string" => JsonTypes.String,
-        "number" => JsonTypes.Number | JsonTypes.Integer,
-        "integer" => JsonTypes.Integer,
-        "boolean" => JsonTypes.Boolean,
-        "null" => JsonTypes.Null,
-        _ => JsonTypes.None,
-    };
 }

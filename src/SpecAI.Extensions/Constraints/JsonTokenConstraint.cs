@@ -40,21 +40,35 @@ public sealed class JsonTokenConstraint : ITokenConstraint
     /// <param name="schema">An optional schema subset the document must follow.</param>
     /// <param name="options">Optional tuning; defaults when <see langword="null"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <remarks>Builds the vocabulary's trie: for many constraints over one vocabulary, prepare a <see cref="JsonTokenVocabulary"/> once.</remarks>
     public JsonTokenConstraint(IReadOnlyList<string> tokenTexts, IEnumerable<int> endOfGenerationTokens, JsonSchemaSubset? schema = null, JsonTokenConstraintOptions? options = null)
+        : this(new JsonTokenVocabulary(tokenTexts, endOfGenerationTokens), schema, options)
     {
-        ArgumentNullException.ThrowIfNull(tokenTexts);
-        ArgumentNullException.ThrowIfNull(endOfGenerationTokens);
+    }
+
+    /// <summary>Creates a constraint over a prepared vocabulary (its trie is shared, not rebuilt).</summary>
+    /// <param name="vocabulary">The token texts, end tokens and their trie.</param>
+    /// <param name="schema">An optional schema subset the document must follow.</param>
+    /// <param name="options">Optional tuning; defaults when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public JsonTokenConstraint(JsonTokenVocabulary vocabulary, JsonSchemaSubset? schema = null, JsonTokenConstraintOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
         _options = options ?? new JsonTokenConstraintOptions();
         _options.Validate();
-        _texts = tokenTexts;
-        _endSet = new HashSet<int>(endOfGenerationTokens);
-        _endTokens = _endSet.Where(t => t >= 0).Order().ToArray();
+        Vocabulary = vocabulary;
+        _texts = vocabulary.TokenTexts;
+        _endSet = vocabulary.EndSet;
+        _endTokens = vocabulary.EndTokens;
+        _trie = vocabulary.Trie;
         Schema = schema;
-        _start = JsonCursor.Start(schema?.Root ?? SchemaNode.Generic, _options.RequireTopLevelObject);
-        _trie = new TokenTrie(tokenTexts, id => !_endSet.Contains(id));
+        _start = JsonCursor.Start(schema?.Root ?? SchemaNode.Generic, _options);
         _states.Add(_start);
         _masks.Add(null);
     }
+
+    /// <summary>The vocabulary (shared between constraints created from it).</summary>
+    public JsonTokenVocabulary Vocabulary { get; }
 
     /// <summary>The schema enforced, if any.</summary>
     public JsonSchemaSubset? Schema { get; }
@@ -105,7 +119,7 @@ public sealed class JsonTokenConstraint : ITokenConstraint
         lock (_lock)
         {
             var state = StateFor(generated);
-            return state.Mode == JsonMode.Ended || state.IsComplete;
+            return state.Mode == JsonMode.Ended || state.IsComplete(_options);
         }
     }
 
@@ -123,14 +137,14 @@ public sealed class JsonTokenConstraint : ITokenConstraint
     /// <param name="options">Optional tuning.</param>
     /// <returns><see langword="true"/> if complete and valid.</returns>
     public static bool IsCompleteDocument(string text, JsonSchemaSubset? schema = null, JsonTokenConstraintOptions? options = null)
-        => TryRun(text, schema, options, out var cursor) && cursor.IsComplete;
+        => TryRun(text, schema, options, out var cursor) && cursor.IsComplete(options ?? new JsonTokenConstraintOptions());
 
     private static bool TryRun(string text, JsonSchemaSubset? schema, JsonTokenConstraintOptions? options, out JsonCursor cursor)
     {
         ArgumentNullException.ThrowIfNull(text);
         options ??= new JsonTokenConstraintOptions();
         options.Validate();
-        cursor = JsonCursor.Start(schema?.Root ?? SchemaNode.Generic, options.RequireTopLevelObject);
+        cursor = JsonCursor.Start(schema?.Root ?? SchemaNode.Generic, options);
         foreach (char c in text)
         {
             if (!cursor.Step(c, options))
@@ -185,7 +199,7 @@ public sealed class JsonTokenConstraint : ITokenConstraint
 
         if (_endSet.Contains(token))
         {
-            if (!state.IsComplete)
+            if (!state.IsComplete(_options))
             {
                 return false;
             }
@@ -219,7 +233,7 @@ public sealed class JsonTokenConstraint : ITokenConstraint
         }
 
         var mask = new ulong[(_texts.Count + 63) >> 6];
-        if (state.Mode == JsonMode.Ended || state.IsComplete)
+        if (state.Mode == JsonMode.Ended || state.IsComplete(_options))
         {
             foreach (int token in _endTokens)
             {

@@ -18,8 +18,21 @@ public sealed record JsonTokenConstraintOptions
     /// <summary>Most nested objects and arrays (default 64); deeper <c>{</c> or <c>[</c> is refused.</summary>
     public int MaxDepth { get; init; } = 64;
 
+    /// <summary>
+    /// Literal text the output must start with, before the document (e.g. <c>&lt;tool_call&gt;</c>); whitespace may follow it
+    /// before the document. Empty by default.
+    /// </summary>
+    public string Prefix { get; init; } = string.Empty;
+
+    /// <summary>
+    /// Literal text the output must end with, after the document and up to <see cref="MaxTrailingWhitespace"/> whitespace
+    /// characters (e.g. <c>&lt;/tool_call&gt;</c>); end-of-generation is allowed only after it. Empty by default.
+    /// </summary>
+    public string Suffix { get; init; } = string.Empty;
+
     /// <summary>Checks ranges.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is negative or the depth is below 1.</exception>
+    /// <exception cref="ArgumentNullException"><see cref="Prefix"/> or <see cref="Suffix"/> is null.</exception>
     public void Validate()
     {
         if (MaxWhitespaceRun < 1)
@@ -32,6 +45,8 @@ public sealed record JsonTokenConstraintOptions
             throw new ArgumentOutOfRangeException(nameof(MaxTrailingWhitespace), MaxTrailingWhitespace, "MaxTrailingWhitespace must be >= 0.");
         }
 
+        ArgumentNullException.ThrowIfNull(Prefix);
+        ArgumentNullException.ThrowIfNull(Suffix);
         if (MaxDepth < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxDepth), MaxDepth, "MaxDepth must be >= 1.");

@@ -10,6 +10,7 @@ public sealed class DraftNode
         Token = token;
         Depth = depth;
         Parent = parent;
+        DraftToken = token;
     }
 
     /// <summary>The token.</summary>
@@ -30,6 +31,9 @@ public sealed class DraftNode
     /// has none. Pooled by the tree: valid until the tree is reset or released.
     /// </summary>
     public TokenDistribution? ChildDistribution { get; internal set; }
+
+    /// <summary>The token's id in the draft model's vocabulary: the token itself unless the vocabularies differ; -1 when the draft has no such token (nothing is drafted below it).</summary>
+    internal int DraftToken { get; set; }
 
     /// <summary>Where this node's logits land in the target's verification batch (-1 until batched).</summary>
     public int TargetBatchIndex { get; internal set; } = -1;

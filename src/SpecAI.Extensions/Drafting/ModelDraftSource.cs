@@ -2,12 +2,14 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SpecAI.Extensions.Engine;
 using SpecAI.Extensions.Sampling;
+using SpecAI.Extensions.Vocabulary;
 
 namespace SpecAI.Extensions.Drafting;
 
 /// <summary>
-/// Drafts with a small model: k branches drafted together, one draft-model batch per depth across all
-/// branches (a node shared by several branches is decoded once with all their sequence ids).
+/// Drafts with a small model. The engine drafts for every running request at once: one draft-model batch
+/// catches every request up to its committed tokens, then one batch per depth carries every request's
+/// nodes at that depth (a node shared by several branches is decoded once with all their sequence ids).
 /// </summary>
 /// <remarks>
 /// At temperature 0 the draft law is one-hot, so a <see cref="DraftScheme.TopK"/> or
@@ -15,171 +17,348 @@ namespace SpecAI.Extensions.Drafting;
 /// tokens ranked by the draft's adjusted logits (<see cref="LogitProcessor.AdjustLogits"/>: bias, penalties,
 /// constraint), greedy token first, and the node is marked deterministic: greedy verification is lossless
 /// for any deterministic choice of drafts. When the tree already holds a single-branch prefix (drafted by
-/// an earlier source, see <see cref="CombinedDraftSource"/>), the model decodes that prefix in one batch
-/// and drafts the rest of the length below it.
+/// an earlier source, see <see cref="CombinedDraftSource"/>), the model decodes that prefix with the
+/// catch-up rows and drafts the rest of the length below it.
+/// <para>With a <see cref="VocabularyBridge"/> the draft may have its own vocabulary: padded and intersecting
+/// vocabularies draft in the target's token space (the draft's logits projected onto target ids, then the
+/// request's own transforms), text drafting writes text that becomes a deterministic target draft; either way the
+/// draft's KV cache holds its own tokens for the committed ones (see <see cref="VocabularyBridge"/>).</para>
 /// </remarks>
 public sealed class ModelDraftSource : IDraftSource
 {
-    private readonly SessionCache _cache;
+    private readonly ModelMemory _memory;
+    private readonly VocabularyDrafting? _mapped;
     private readonly DecodeBatch _batch = new();
-    private readonly List<int> _nodesAtDepth = new();
+    private readonly List<(DraftJob Job, int Node)> _rows = new();
     private readonly List<int> _sequences = new();
+    private readonly DraftJob[] _single = new DraftJob[1];
     private int[] _candidates = new int[16];
     private double[] _scratch = Array.Empty<double>();
-    private int _decodedDepth;
+    private SequenceSlot? _singleSlot;
+    private DraftTokenBridge? _singleBridge;
+    private List<int>? _singleCommitted;
+    private int _depth;
 
     /// <summary>Creates a draft source over a draft-model session.</summary>
-    /// <param name="session">The draft model; must share the target's vocabulary.</param>
-    public ModelDraftSource(IModelSession session)
+    /// <param name="session">The draft model.</param>
+    /// <param name="vocabulary">How its vocabulary relates to the target's; null when it is the target's.</param>
+    /// <exception cref="ArgumentException">The bridge describes a vocabulary of another size than the session's.</exception>
+    public ModelDraftSource(IModelSession session, VocabularyBridge? vocabulary = null)
     {
         ArgumentNullException.ThrowIfNull(session);
-        _cache = new SessionCache(session);
+        if (vocabulary is not null && vocabulary.Draft.Count != session.VocabularySize)
+        {
+            throw new ArgumentException($"The vocabulary bridge describes a draft of {vocabulary.Draft.Count} tokens, but '{session.ModelName}' has {session.VocabularySize}.", nameof(vocabulary));
+        }
+
+        _memory = new ModelMemory(session);
+        Vocabulary = vocabulary;
+        _mapped = vocabulary is { IsMapped: true } ? new VocabularyDrafting(vocabulary) : null;
     }
 
     /// <summary>The draft model's session.</summary>
-    public IModelSession Session => _cache.Session;
+    public IModelSession Session => _memory.Session;
+
+    /// <summary>How the draft's vocabulary relates to the target's; null when none was given (identical).</summary>
+    public VocabularyBridge? Vocabulary { get; }
+
+    /// <summary>Whether the draft writes text that is re-tokenised for the target (one deterministic branch per step).</summary>
+    internal bool DraftsText => _mapped?.DraftsText == true;
+
+    /// <summary>The draft model's sequences (one slot per request).</summary>
+    internal ModelMemory Memory => _memory;
 
     /// <inheritdoc />
+    /// <remarks>This entry point drafts for one conversation at a time; the engine drafts for all its requests in one pass.</remarks>
     /// <exception cref="InvalidOperationException">The tree holds a drafted prefix and more than one branch.</exception>
     public void Draft(DraftRequest request, DraftTree tree, int draftLength)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tree);
-        var session = _cache.Session;
-        List<int> committed = request.Committed;
-        int n = committed.Count;
-        int prefix = tree.PathOf(0).Count;
-        _decodedDepth = 0;
-        if (prefix > 0 && tree.BranchCount > 1)
-        {
-            throw new InvalidOperationException("A draft model can continue a drafted prefix only on a single-branch tree.");
-        }
+        // Another conversation gets its own draft-token list (its KV cache keeps whatever prefix still agrees).
+        (_singleCommitted, _singleBridge) = ReferenceEquals(_singleCommitted, request.Committed) ? (_singleCommitted, _singleBridge) : (request.Committed, CreateBridge());
 
-        draftLength = Math.Min(draftLength, (session.ContextSize - n) / tree.BranchCount);
-        if (draftLength <= prefix)
-        {
-            return;
-        }
-
-        int vocabulary = session.VocabularySize;
-        if (_scratch.Length < vocabulary)
-        {
-            _scratch = new double[vocabulary];
-        }
-
-        bool ranked = request.Processor.Options.IsGreedy && request.Scheme is DraftScheme.TopK or DraftScheme.GreedyDraft;
-        var span = CollectionsMarshal.AsSpan(committed);
-        long started;
-        if (prefix == 0)
-        {
-            int rootIndex = _cache.Prefill(span, n, logitsAtLast: true, _batch, request.Statistics, isTarget: false);
-            started = Stopwatch.GetTimestamp();
-            DraftDistribution(request, tree, 0, session.GetLogits(rootIndex), span, request.GeneratedCount, ranked);
-            if (tree.BranchCount > 1)
-            {
-                _cache.Fork(tree.BranchCount);
-            }
-
-            ExtendNode(request, tree, 0, ranked);
-        }
-        else
-        {
-            // The looked-up tokens: one batch on the main sequence, logits at the last one only.
-            _cache.Prefill(span, n, logitsAtLast: false, _batch, request.Statistics, isTarget: false);
-            var path = tree.PathOf(0);
-            _batch.Clear();
-            for (int i = 0; i < prefix; i++)
-            {
-                _batch.Add(tree.Nodes[path[i]].Token, n + i, _cache.MainSequence, wantLogits: i == prefix - 1);
-            }
-
-            long decodeStart = Stopwatch.GetTimestamp();
-            session.Decode(_batch);
-            request.Statistics.RecordDecode(false, _batch.Count, Stopwatch.GetElapsedTime(decodeStart), prefill: false);
-            started = Stopwatch.GetTimestamp();
-            _decodedDepth = prefix;
-            int tip = path[prefix - 1];
-            AppendPath(tree, tip, committed);
-            DraftDistribution(request, tree, tip, session.GetLogits(prefix - 1), CollectionsMarshal.AsSpan(committed), request.GeneratedCount + prefix, ranked);
-            committed.RemoveRange(n, committed.Count - n);
-            ExtendNode(request, tree, tip, ranked);
-        }
-
-        for (int depth = prefix + 1; depth < draftLength; depth++)
-        {
-            _nodesAtDepth.Clear();
-            _batch.Clear();
-            for (int i = 1; i < tree.Nodes.Count; i++)
-            {
-                var node = tree.Nodes[i];
-                if (node.Depth != depth)
-                {
-                    continue;
-                }
-
-                _sequences.Clear();
-                foreach (int b in node.Branches)
-                {
-                    _sequences.Add(tree.BranchCount > 1 ? _cache.BranchSequences[b] : _cache.MainSequence);
-                }
-
-                node.TargetBatchIndex = -1;
-                _batch.Add(node.Token, n - 1 + depth, CollectionsMarshal.AsSpan(_sequences), wantLogits: true);
-                _nodesAtDepth.Add(i);
-            }
-
-            if (_nodesAtDepth.Count == 0)
-            {
-                break;
-            }
-
-            request.Statistics.RecordDraftOverhead(Stopwatch.GetElapsedTime(started));
-            long decodeStart = Stopwatch.GetTimestamp();
-            session.Decode(_batch);
-            request.Statistics.RecordDecode(false, _batch.Count, Stopwatch.GetElapsedTime(decodeStart), prefill: false);
-            started = Stopwatch.GetTimestamp();
-            _decodedDepth = depth;
-            for (int j = 0; j < _nodesAtDepth.Count; j++)
-            {
-                int nodeIndex = _nodesAtDepth[j];
-                AppendPath(tree, nodeIndex, committed);
-                DraftDistribution(request, tree, nodeIndex, session.GetLogits(j), CollectionsMarshal.AsSpan(committed), request.GeneratedCount + committed.Count - n, ranked);
-                committed.RemoveRange(n, committed.Count - n);
-                ExtendNode(request, tree, nodeIndex, ranked);
-            }
-        }
-
-        request.Statistics.RecordDraftOverhead(Stopwatch.GetElapsedTime(started));
+        var history = (IReadOnlyList<int>?)_singleBridge?.Sync(request.Committed, request.Committed.Count) ?? request.Committed;
+        _singleSlot ??= _memory.Acquire(history, history.Count - 1);
+        _single[0] = new DraftJob(request, tree, _singleSlot, Math.Min(draftLength, (Session.ContextSize - history.Count) / tree.BranchCount)) { Bridge = _singleBridge, ContextLimit = Session.ContextSize };
+        DraftAll(_single);
     }
 
     /// <inheritdoc />
     public void Commit(int winnerBranch, int pathLength, ReadOnlySpan<int> committed)
     {
-        // The winner's sequence holds the committed prefix plus its drafted nodes down to the decoded depth.
-        int valid = Math.Min(committed.Length, _cache.CachedCount + Math.Min(pathLength, _decodedDepth));
-        _cache.Commit(winnerBranch, valid, committed);
-        _decodedDepth = 0;
+        if (_single[0] is { } job)
+        {
+            Commit(job, winnerBranch, pathLength, committed);
+            _single[0] = null!;
+        }
     }
 
     /// <inheritdoc />
-    public void Reset() => _cache.Reset();
+    public void Reset() => _memory.Reset();
 
-    // q of the node's children; when ranked (temperature 0), a softmax of the adjusted logits used only to rank.
-    private static void DraftDistribution(DraftRequest request, DraftTree tree, int nodeIndex, ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int generatedCount, bool ranked)
+    /// <summary>A request's draft-token list when the vocabularies differ; null when they are identical.</summary>
+    internal DraftTokenBridge? CreateBridge() => _mapped is null ? null : Vocabulary!.CreateTokenBridge();
+
+    /// <summary>Drafts the trees of several requests together (and catches prefill-only jobs up).</summary>
+    internal void DraftAll(IReadOnlyList<DraftJob> jobs)
     {
-        TokenDistribution q = tree.RentChildDistribution(nodeIndex);
-        if (ranked)
+        int vocabulary = Math.Max(Session.VocabularySize, Vocabulary?.Target.Count ?? 0);
+        if (_scratch.Length < vocabulary)
         {
-            request.Processor.Rank(logits, history, generatedCount, q);
+            _scratch = new double[vocabulary];
         }
-        else
+
+        // Catch up: every committed token the draft has not seen, then any looked-up prefix, logits at the tip.
+        _batch.Clear();
+        _rows.Clear();
+        int maxLength = 0;
+        foreach (var job in jobs)
         {
-            request.Processor.Process(logits, history, generatedCount, q);
+            if (CatchUp(job))
+            {
+                maxLength = Math.Max(maxLength, job.Length);
+            }
+        }
+
+        _depth = 0;
+        Flush();
+        foreach (var job in jobs)
+        {
+            if (job.Drafts && job.Tree.BranchCount > 1)
+            {
+                int made = _memory.Fork(job.Slot, job.Tree.BranchCount);
+                if (made != job.Tree.BranchCount)
+                {
+                    throw new InvalidOperationException($"{job.Tree.BranchCount} draft branches need {job.Tree.BranchCount} sequences of '{Session.ModelName}', and {made} were free.");
+                }
+            }
+        }
+
+        foreach (var job in jobs)
+        {
+            if (job.Drafts && !DraftsText)
+            {
+                long started = Stopwatch.GetTimestamp();
+                ExtendNode(job, job.Prefix == 0 ? 0 : job.Tree.PathOf(0)[job.Prefix - 1]);
+                job.Request.Statistics.RecordDraftOverhead(Stopwatch.GetElapsedTime(started));
+            }
+        }
+
+        // One batch per depth across every request's tree.
+        for (int depth = 1; depth < maxLength; depth++)
+        {
+            _depth = depth;
+            foreach (var job in jobs)
+            {
+                if (!job.Drafts || depth <= job.Prefix || depth >= job.Length)
+                {
+                    continue;
+                }
+
+                int n = job.History.Count;
+                if (DraftsText)
+                {
+                    if (_mapped!.ContinuesText(job, depth))
+                    {
+                        AddRow(job, job.Bridge!.Drafted[depth - 1], n - 1 + depth, job.Slot.Sequence, 0);
+                    }
+
+                    continue;
+                }
+
+                var nodes = job.Tree.Nodes;
+                for (int i = 1; i < nodes.Count; i++)
+                {
+                    var node = nodes[i];
+                    if (node.Depth != depth || node.DraftToken < 0)
+                    {
+                        continue;
+                    }
+
+                    _sequences.Clear();
+                    foreach (int b in node.Branches)
+                    {
+                        _sequences.Add(job.Slot.BranchSequence(b));
+                    }
+
+                    node.TargetBatchIndex = -1;
+                    AddRows(job, node.DraftToken, n - 1 + depth, CollectionsMarshal.AsSpan(_sequences), i);
+                }
+            }
+
+            if (_batch.Count == 0)
+            {
+                break;
+            }
+
+            Flush();
+        }
+
+        foreach (var job in jobs)
+        {
+            if (job.Drafts && DraftsText)
+            {
+                _mapped!.FinishText(job);
+            }
         }
     }
 
-    private void ExtendNode(DraftRequest request, DraftTree tree, int nodeIndex, bool ranked)
+    /// <summary>
+    /// Queues the rows that bring the job's slot up to its committed tokens (as the draft's tokens), then any
+    /// looked-up prefix, with logits at the tip; returns whether the job drafts this step.
+    /// </summary>
+    private bool CatchUp(DraftJob job)
     {
+        var committed = job.Request.Committed;
+        int n = committed.Count;
+        var tree = job.Tree;
+        job.Prefix = tree.BranchCount > 0 ? tree.PathOf(0).Count : 0;
+        job.DecodedDepth = 0;
+        if (job.Prefix > 0 && tree.BranchCount > 1)
+        {
+            throw new InvalidOperationException("A draft model can continue a drafted prefix only on a single-branch tree.");
+        }
+
+        bool drafts = job.PrefillTo == 0 && job.Length > job.Prefix;
+        int synced = job.PrefillTo > 0 ? Math.Min(job.PrefillTo, n) : n;
+        var history = (IReadOnlyList<int>?)job.Bridge?.Sync(committed, synced) ?? committed;
+        int count = job.Bridge is null ? synced : history.Count;
+        drafts = job.Bridge is null ? drafts : _mapped!.Prepare(job, drafts, count);
+
+        job.History = history;
+        job.Drafts = drafts;
+        job.Ranked = drafts && !DraftsText && job.Request.Processor.Options.IsGreedy && job.Request.Scheme is DraftScheme.TopK or DraftScheme.GreedyDraft;
+
+        // A prompt chunk decodes whole; otherwise the last token stays pending (decoded with logits when drafting starts).
+        int until = Math.Min(drafts || job.PrefillTo > 0 ? count : count - 1, job.ContextLimit);
+        _memory.Truncate(job.Slot, job.Slot.CommonPrefix(history, drafts ? count - 1 : until));
+        for (int i = job.Slot.Cached.Count; i < until; i++)
+        {
+            bool tip = drafts && job.Prefix == 0 && i == count - 1;
+            AddRow(job, history[i], i, job.Slot.Sequence, tip ? 0 : -1);
+            job.Slot.Cached.Add(history[i]);
+        }
+
+        if (!drafts)
+        {
+            return false;
+        }
+
+        var path = tree.PathOf(0);
+        for (int i = 0; i < job.Prefix; i++)
+        {
+            AddRow(job, tree.Nodes[path[i]].DraftToken, count + i, job.Slot.Sequence, i == job.Prefix - 1 ? path[i] : -1);
+        }
+
+        job.DecodedDepth = job.Prefix;
+        return true;
+    }
+
+    /// <summary>Keeps the branch the target followed, trimmed to what is committed, in the job's slot.</summary>
+    internal void Commit(DraftJob job, int winnerBranch, int pathLength, ReadOnlySpan<int> committed)
+    {
+        if (job.Bridge is not null)
+        {
+            _mapped!.Commit(job, winnerBranch, _memory);
+            return;
+        }
+
+        // The winner's sequence holds the committed prefix plus its drafted nodes down to the decoded depth.
+        int valid = Math.Min(committed.Length, job.Slot.Cached.Count + Math.Min(pathLength, job.DecodedDepth));
+        _memory.Commit(job.Slot, winnerBranch, valid, committed, drafted: job.DecodedDepth > 0);
+    }
+
+    private void AddRow(DraftJob job, int token, int position, int sequence, int node)
+    {
+        _sequences.Clear();
+        _sequences.Add(sequence);
+        AddRows(job, token, position, CollectionsMarshal.AsSpan(_sequences), node);
+    }
+
+    private void AddRows(DraftJob job, int token, int position, ReadOnlySpan<int> sequences, int node)
+    {
+        if (_batch.Count == Session.MaxBatchSize)
+        {
+            Flush();
+        }
+
+        _batch.Add(token, position, sequences, wantLogits: node >= 0);
+        _rows.Add((job, node));
+    }
+
+    /// <summary>Decodes the pending rows; each row that asked for logits gets its children drafted at once (logits live until the next decode).</summary>
+    private void Flush()
+    {
+        if (_batch.Count == 0)
+        {
+            return;
+        }
+
+        long decodeStart = Stopwatch.GetTimestamp();
+        Session.Decode(_batch);
+        var elapsed = Stopwatch.GetElapsedTime(decodeStart);
+        DraftJob? last = null;
+        for (int row = 0; row < _rows.Count; row++)
+        {
+            var (job, node) = _rows[row];
+            if (job != last)
+            {
+                job.Request.Statistics.RecordDecode(false, _batch.Count, elapsed, prefill: false);
+                last = job;
+            }
+
+            if (node < 0)
+            {
+                continue;
+            }
+
+            long started = Stopwatch.GetTimestamp();
+            if (DraftsText)
+            {
+                // Text drafting: the draft writes on in its own vocabulary; the tree is filled once the text is done.
+                _mapped!.DrawText(job, Session.GetLogits(row));
+                job.DecodedDepth = _depth;
+            }
+            else
+            {
+                int n = job.Request.Committed.Count;
+                var committed = job.Request.Committed;
+                var logits = _mapped is null ? Session.GetLogits(row) : _mapped.Project(Session.GetLogits(row));
+                AppendPath(job.Tree, node, committed);
+                DraftDistribution(job, node, logits, CollectionsMarshal.AsSpan(committed), job.Request.GeneratedCount + committed.Count - n);
+                committed.RemoveRange(n, committed.Count - n);
+                if (_depth > 0)
+                {
+                    job.DecodedDepth = _depth;
+                    ExtendNode(job, node);
+                }
+            }
+
+            job.Request.Statistics.RecordDraftOverhead(Stopwatch.GetElapsedTime(started));
+        }
+
+        _batch.Clear();
+        _rows.Clear();
+    }
+
+    // q of the node's children; when ranked (temperature 0), a softmax of the adjusted logits used only to rank.
+    private static void DraftDistribution(DraftJob job, int nodeIndex, ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int generatedCount)
+    {
+        TokenDistribution q = job.Tree.RentChildDistribution(nodeIndex);
+        if (job.Ranked)
+        {
+            job.Request.Processor.Rank(logits, history, generatedCount, q);
+        }
+        else
+        {
+            job.Request.Processor.Process(logits, history, generatedCount, q);
+        }
+    }
+
+    private void ExtendNode(DraftJob job, int nodeIndex)
+    {
+        var tree = job.Tree;
         var node = tree.Nodes[nodeIndex];
         int count = node.Branches.Count;
         if (_candidates.Length < count)
@@ -187,16 +366,20 @@ public sealed class ModelDraftSource : IDraftSource
             _candidates = new int[count];
         }
 
-        var scheme = ranked ? DraftScheme.TopK : request.Scheme;
-        int drawn = CandidateSampler.Sample(scheme, tree.ChildDistributionOf(nodeIndex)!, count, request.Random, _candidates, _scratch);
-        if (ranked)
+        var scheme = job.Ranked ? DraftScheme.TopK : job.Request.Scheme;
+        int drawn = CandidateSampler.Sample(scheme, tree.ChildDistributionOf(nodeIndex)!, count, job.Request.Random, _candidates, _scratch);
+        if (job.Ranked)
         {
             tree.MarkDeterministic(nodeIndex);
         }
 
         for (int i = 0; i < drawn; i++)
         {
-            tree.Extend(node.Branches[i], _candidates[i]);
+            int child = tree.Extend(node.Branches[i], _candidates[i]);
+            if (_mapped is not null)
+            {
+                tree.Nodes[child].DraftToken = _mapped.ToDraft(_candidates[i]);
+            }
         }
     }
 

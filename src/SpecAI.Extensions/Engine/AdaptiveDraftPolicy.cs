@@ -25,15 +25,14 @@ namespace SpecAI.Extensions.Engine;
 public sealed class AdaptiveDraftPolicy
 {
     /// <summary>Deepest draft position tracked.</summary>
-    public const int MaxDepth = 64;
+    public const int MaxDepth = SpeculationLimits.MaxDraftLength;
 
     /// <summary>Most drafts per step tracked.</summary>
-    public const int MaxCount = 16;
+    public const int MaxCount = SpeculationLimits.MaxDraftCount;
 
-    private const double CpuBatchSlope = 0.35;
     private const double PriorAcceptance = 0.5;
-    private readonly SortedDictionary<int, double> _targetCost = new();
-    private readonly double[] _draftCost = new double[MaxCount + 1];
+    private readonly BatchCostCurve _targetCost;
+    private readonly BatchCostCurve _draftCost;
     private readonly double[,] _acceptance = new double[MaxCount + 1, MaxDepth + 1];
     private int _steps;
     private int _offSteps;
@@ -55,7 +54,8 @@ public sealed class AdaptiveDraftPolicy
         ProbeInterval = probeInterval;
         Smoothing = smoothing;
         WarmupSteps = warmupSteps;
-        Array.Fill(_draftCost, double.NaN);
+        _targetCost = new BatchCostCurve(smoothing);
+        _draftCost = new BatchCostCurve(smoothing);
         for (int k = 0; k <= MaxCount; k++)
         {
             for (int d = 0; d <= MaxDepth; d++)
@@ -83,14 +83,12 @@ public sealed class AdaptiveDraftPolicy
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
     public void RecordTargetDecode(int batchSize, TimeSpan elapsed)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        double seconds = Math.Max(0, elapsed.TotalSeconds);
-        _targetCost[batchSize] = _targetCost.TryGetValue(batchSize, out double old) ? Blend(old, seconds) : seconds;
+        _targetCost.Record(batchSize, elapsed.TotalSeconds);
     }
 
     /// <summary>Records the drafting time of a step.</summary>
     /// <param name="length">Drafted length (steps with 0 are ignored).</param>
-    /// <param name="count">Drafts.</param>
+    /// <param name="count">Draft rows per depth: the drafts of one request, or of every request drafted together.</param>
     /// <param name="elapsed">Wall time of drafting.</param>
     public void RecordDraft(int length, int count, TimeSpan elapsed)
     {
@@ -99,9 +97,7 @@ public sealed class AdaptiveDraftPolicy
             return;
         }
 
-        int k = Math.Clamp(count, 1, MaxCount);
-        double perDepth = Math.Max(0, elapsed.TotalSeconds) / length;
-        _draftCost[k] = double.IsNaN(_draftCost[k]) ? perDepth : Blend(_draftCost[k], perDepth);
+        _draftCost.Record(Math.Max(1, count), Math.Max(0, elapsed.TotalSeconds) / length);
     }
 
     /// <summary>Records whether the walk continued at a drafted depth (the committed token was drafted there).</summary>
@@ -164,74 +160,12 @@ public sealed class AdaptiveDraftPolicy
     /// <summary>Estimated target decode time of a batch of <paramref name="batchSize"/> tokens, in seconds (NaN before any measurement).</summary>
     /// <param name="batchSize">Tokens.</param>
     /// <returns>Seconds.</returns>
-    public double TargetCost(int batchSize)
-    {
-        if (_targetCost.Count == 0)
-        {
-            return double.NaN;
-        }
+    public double TargetCost(int batchSize) => _targetCost.Estimate(batchSize);
 
-        if (_targetCost.TryGetValue(batchSize, out double exact))
-        {
-            return exact;
-        }
-
-        (int Size, double Cost)? below = null, below2 = null, above = null, above2 = null;
-        foreach (var (size, cost) in _targetCost)
-        {
-            if (size < batchSize)
-            {
-                below2 = below;
-                below = (size, cost);
-            }
-            else if (above is null)
-            {
-                above = (size, cost);
-            }
-            else if (above2 is null)
-            {
-                above2 = (size, cost);
-            }
-        }
-
-        if (below is { } lo && above is { } hi)
-        {
-            return lo.Cost + (hi.Cost - lo.Cost) * (batchSize - lo.Size) / (hi.Size - lo.Size);
-        }
-
-        var (nearest, second) = below is not null ? (below.Value, below2) : (above!.Value, above2);
-        if (second is { } other)
-        {
-            double slope = Math.Max(0, (nearest.Cost - other.Cost) / (nearest.Size - other.Size));
-            double extrapolated = nearest.Cost + slope * (batchSize - nearest.Size);
-            if (extrapolated > 0)
-            {
-                return extrapolated;
-            }
-        }
-
-        return nearest.Cost * (1 + CpuBatchSlope * (batchSize - 1)) / (1 + CpuBatchSlope * (nearest.Size - 1));
-    }
-
-    /// <summary>Estimated drafting time per drafted depth with k drafts, in seconds (0 before any measurement).</summary>
-    /// <param name="count">k.</param>
+    /// <summary>Estimated drafting time per drafted depth with <paramref name="count"/> draft rows per depth, in seconds (0 before any measurement).</summary>
+    /// <param name="count">Draft rows per depth (k for one request).</param>
     /// <returns>Seconds.</returns>
-    public double DraftCost(int count)
-    {
-        int k = Math.Clamp(count, 1, MaxCount);
-        for (int distance = 0; distance < MaxCount; distance++)
-        {
-            foreach (int other in new[] { k + distance, k - distance })
-            {
-                if (other >= 1 && other <= MaxCount && !double.IsNaN(_draftCost[other]))
-                {
-                    return _draftCost[other];
-                }
-            }
-        }
-
-        return 0;
-    }
+    public double DraftCost(int count) => _draftCost.IsEmpty ? 0 : _draftCost.Estimate(Math.Max(1, count));
 
     /// <summary>Expected tokens committed by a step drafting k branches of L tokens: <c>1 + sum_d prod_(j&lt;=d) a_j(k)</c>.</summary>
     /// <param name="length">L.</param>
@@ -249,27 +183,52 @@ public sealed class AdaptiveDraftPolicy
         return expected;
     }
 
-    /// <summary>Estimated tokens per second of a plan (L = 0: plain decoding); NaN before the target was measured.</summary>
+    /// <summary>Estimated tokens per second of a plan for one request alone (L = 0: plain decoding); NaN before the target was measured.</summary>
     /// <param name="length">L.</param>
     /// <param name="count">k.</param>
     /// <returns>Tokens per second.</returns>
-    public double TokensPerSecond(int length, int count)
-    {
-        if (length <= 0)
-        {
-            return 1 / TargetCost(1);
-        }
-
-        double cost = length * DraftCost(count) + TargetCost(1 + count * length);
-        return ExpectedTokens(length, count) / cost;
-    }
+    public double TokensPerSecond(int length, int count) => BatchTokensPerSecond(length, count, requests: 1, otherRows: 0);
 
     /// <summary>Chooses the plan of the next step.</summary>
     /// <param name="maxLength">Longest allowed draft (the configured draft length).</param>
     /// <param name="maxCount">Most drafts allowed (the configured draft count).</param>
     /// <returns>The plan.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A bound is negative, or the count is below 1.</exception>
-    public DraftPlan Choose(int maxLength, int maxCount)
+    public DraftPlan Choose(int maxLength, int maxCount) => ChooseShared(maxLength, maxCount, requests: 1, otherRows: 0);
+
+    /// <summary>
+    /// Estimated tokens per second of a tick in which <paramref name="requests"/> requests each draft k
+    /// branches of L tokens and the target batch also carries <paramref name="otherRows"/> rows (prompt
+    /// chunks, requests that do not speculate): <c>n E(L, k) / (L d(n k) + t(rows + n (1 + k L)))</c>.
+    /// </summary>
+    /// <param name="length">L (0: plain decoding).</param>
+    /// <param name="count">k.</param>
+    /// <param name="requests">Requests that speculate this tick.</param>
+    /// <param name="otherRows">Further target rows in the same batch.</param>
+    /// <returns>Tokens per second of those requests.</returns>
+    public double BatchTokensPerSecond(int length, int count, int requests, int otherRows)
+    {
+        requests = Math.Max(1, requests);
+        if (length <= 0)
+        {
+            return requests / TargetCost(otherRows + requests);
+        }
+
+        double cost = length * DraftCost(requests * count) + TargetCost(otherRows + requests * (1 + count * length));
+        return requests * ExpectedTokens(length, count) / cost;
+    }
+
+    /// <summary>
+    /// Chooses one plan for several requests decoded in the same target batch, to maximise their total tokens
+    /// per second (speculation off while plain decoding of the whole batch is estimated faster). Each request
+    /// then clamps the plan to its own limits.
+    /// </summary>
+    /// <param name="maxLength">Longest draft any of them allows.</param>
+    /// <param name="maxCount">Most drafts any of them allows.</param>
+    /// <param name="requests">Requests that may speculate this tick.</param>
+    /// <param name="otherRows">Further target rows in the same batch.</param>
+    /// <returns>The plan.</returns>
+    public DraftPlan ChooseShared(int maxLength, int maxCount, int requests, int otherRows)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
@@ -281,14 +240,14 @@ public sealed class AdaptiveDraftPolicy
             return Current = new DraftPlan(maxLength, maxCount, IsProbe: false);
         }
 
-        double plain = TokensPerSecond(0, 1);
+        double plain = BatchTokensPerSecond(0, 1, requests, otherRows);
         double best = 0;
         var plan = new DraftPlan(0, 1, IsProbe: false);
         for (int k = 1; k <= maxCount; k++)
         {
             for (int length = 1; length <= maxLength; length++)
             {
-                double rate = TokensPerSecond(length, k);
+                double rate = BatchTokensPerSecond(length, k, requests, otherRows);
                 if (rate > best)
                 {
                     best = rate;
@@ -303,11 +262,16 @@ public sealed class AdaptiveDraftPolicy
             return Current = plan;
         }
 
+        return Probe(maxLength, maxCount);
+    }
+
+    private double Blend(double old, double observed) => old + Smoothing * (observed - old);
+
+    private DraftPlan Probe(int maxLength, int maxCount)
+    {
         _offSteps++;
         return Current = _offSteps % ProbeInterval == 0
             ? new DraftPlan(maxLength, maxCount, IsProbe: true)
             : new DraftPlan(0, 1, IsProbe: false);
     }
-
-    private double Blend(double old, double observed) => old + Smoothing * (observed - old);
 }

@@ -48,6 +48,12 @@ public sealed record GenerationSettings
     /// <summary>The judge head for <see cref="SpeculationMode.Judge"/> (LOSSY); the target session must provide hidden states.</summary>
     public Judge.JudgeHead? Judge { get; init; }
 
+    /// <summary>Judge threshold in [0, 1] for this generation (1 = never judge); null takes the head's default. LOSSY below 1.</summary>
+    public double? JudgeThreshold { get; init; }
+
+    /// <summary>Most draft tokens the judge may keep per verification step; null for no limit.</summary>
+    public int? MaxJudgedTokensPerStep { get; init; }
+
     /// <summary>
     /// Whether to record, at each verified node with sampled drafts, the optimal and the achieved acceptance
     /// (<see cref="Verification.OptimalAcceptance"/>; a diagnostic that sorts the support, O(V log V) per node on an
@@ -64,6 +70,26 @@ public sealed record GenerationSettings
     /// <summary>Shortest n-gram prompt lookup matches. Default 1.</summary>
     public int PromptLookupMinNgram { get; init; } = 1;
 
+    /// <summary>
+    /// Predicted output (OpenAI's Predicted Outputs), as target tokens: drafted where the answer follows it
+    /// (<see cref="Drafting.PredictionDraftSource"/>). The answer is unchanged; only the number of target calls.
+    /// Used in <see cref="SpeculationMode.None"/>, <see cref="SpeculationMode.DraftModel"/> (the draft model fills
+    /// the draft length below the predicted tokens) and <see cref="SpeculationMode.PromptLookup"/> (looked up in the
+    /// prediction first); ignored by multi-draft and judge decoding. Null or empty: no prediction.
+    /// </summary>
+    public IReadOnlyList<int>? PredictedTokens { get; init; }
+
+    /// <summary>
+    /// Whether the answer follows the target's law exactly: asked of the verifier these settings select (a judge at
+    /// threshold 1 never judges; plain decoding has no verifier and is lossless).
+    /// </summary>
+    public bool IsLossless => Mode switch
+    {
+        SpeculationMode.None => true,
+        SpeculationMode.Judge => new Verification.JudgeVerifier(JudgeThreshold ?? Judge?.Threshold ?? 0.5).IsLossless,
+        _ => Verification.VerifierFactory.Create(Verifier, Sampling).IsLossless,
+    };
+
     /// <summary>Whether the optimal-acceptance diagnostic runs for this request (see <see cref="MeasureOptimalAcceptance"/>).</summary>
     public bool MeasuresOptimalAcceptance => MeasureOptimalAcceptance ?? false;
 
@@ -77,14 +103,24 @@ public sealed record GenerationSettings
             throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be >= 0.");
         }
 
-        if (DraftLength < 0 || DraftLength > 64)
+        if (DraftLength < 0 || DraftLength > SpeculationLimits.MaxDraftLength)
         {
-            throw new ArgumentOutOfRangeException(nameof(DraftLength), DraftLength, "DraftLength must be in [0, 64].");
+            throw new ArgumentOutOfRangeException(nameof(DraftLength), DraftLength, $"DraftLength must be in [0, {SpeculationLimits.MaxDraftLength}].");
         }
 
-        if (DraftCount < 1 || DraftCount > 16)
+        if (DraftCount < 1 || DraftCount > SpeculationLimits.MaxDraftCount)
         {
-            throw new ArgumentOutOfRangeException(nameof(DraftCount), DraftCount, "DraftCount must be in [1, 16].");
+            throw new ArgumentOutOfRangeException(nameof(DraftCount), DraftCount, $"DraftCount must be in [1, {SpeculationLimits.MaxDraftCount}].");
+        }
+
+        if (JudgeThreshold is { } judgeThreshold && !(judgeThreshold >= 0 && judgeThreshold <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(JudgeThreshold), judgeThreshold, "JudgeThreshold must be in [0, 1] (1 = never judge).");
+        }
+
+        if (MaxJudgedTokensPerStep < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxJudgedTokensPerStep), MaxJudgedTokensPerStep, "MaxJudgedTokensPerStep must be at least 1 (null for no limit).");
         }
 
         if (PromptLookupMinNgram < 1)

@@ -34,8 +34,16 @@ public interface IModelSession : IDisposable
     /// <summary>Whether <see cref="GetHiddenState"/> is available (costs an output per position; enable only for a judge).</summary>
     bool ProvidesHiddenStates { get; }
 
+    /// <summary>
+    /// Whether the tail of a sequence can be removed (<see cref="RemoveTokens"/> with a position above 0).
+    /// Recurrent and hybrid models (Mamba, RWKV, Granite-4-H, Qwen3-Next) keep one state per sequence and
+    /// cannot: speculation, which rolls back rejected drafts, is refused for them.
+    /// </summary>
+    bool SupportsPartialRemoval { get; }
+
     /// <summary>Decodes a batch, appending every token to the KV of each of its sequences.</summary>
     /// <param name="batch">The batch; positions must continue each sequence.</param>
+    /// <exception cref="KvCacheFullException">The KV cache has no room for the batch; nothing was decoded.</exception>
     void Decode(DecodeBatch batch);
 
     /// <summary>Logits of the batch entry <paramref name="batchIndex"/> of the last decode (it must have asked for logits).</summary>
@@ -51,7 +59,11 @@ public interface IModelSession : IDisposable
     /// <summary>Removes positions <paramref name="fromPosition"/> and later from a sequence.</summary>
     /// <param name="sequence">The sequence id.</param>
     /// <param name="fromPosition">First position to remove; 0 empties the sequence.</param>
-    void RemoveTokens(int sequence, int fromPosition);
+    /// <returns>
+    /// <see langword="false"/> when the model could not remove part of the sequence (recurrent state) and nothing
+    /// was removed; removing a whole sequence (<paramref name="fromPosition"/> 0) always succeeds.
+    /// </returns>
+    bool RemoveTokens(int sequence, int fromPosition);
 
     /// <summary>Makes <paramref name="destination"/> hold exactly what <paramref name="source"/> holds (whole sequences only).</summary>
     /// <param name="source">Sequence to copy.</param>

@@ -1,47 +1,56 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SpecAI.Extensions.Drafting;
-using SpecAI.Extensions.Sampling;
 using SpecAI.Extensions.Verification;
 
 namespace SpecAI.Extensions.Engine;
 
 /// <summary>
-/// The speculative decoding loop: draft -> one target batch -> verify -> commit -> roll back KV.
+/// The speculative decoding loop: draft -> one target batch -> verify -> commit -> roll back KV, for one
+/// request at a time (<see cref="Generate(IReadOnlyList{int}, GenerationSettings, SpeculationStatistics, CancellationToken)"/>)
+/// or for many fused into shared batches (<see cref="GenerationScheduler"/>).
 /// </summary>
 /// <remarks>
-/// The target's KV cache holds every committed token but the last one (the "pending" token). Each step
-/// decodes, in ONE target batch, the pending token followed by every node of the draft tree, each node
-/// tagged with the sequence ids of the branches that run through it. The verifier then walks the tree
-/// from the root; the branch it followed becomes the main sequence and every other branch is dropped
-/// with whole-sequence removals. One generation at a time per engine: the sessions are not shared.
+/// Each request's target sequence holds every committed token but the last one (the "pending" token). A
+/// step decodes, in ONE target batch, every running request's pending token followed by the nodes of its
+/// draft tree (each node tagged with the sequence ids of the branches that run through it), plus prompt
+/// chunks of requests still prefilling. Each request's verifier then walks its tree from the root; the
+/// branch it followed becomes the request's main sequence and every other branch is dropped with
+/// whole-sequence removals. Not thread-safe: one thread runs the steps (the scheduler's, or the caller of
+/// <see cref="Generate(IReadOnlyList{int}, GenerationSettings, SpeculationStatistics, CancellationToken)"/>).
 /// </remarks>
 public sealed class SpeculativeEngine
 {
-    private readonly SessionCache _target;
+    private readonly ModelMemory _target;
     private readonly IDraftSource? _draftModel;
-    private readonly DecodeBatch _batch = new();
-    private readonly DraftTree _tree = new();
-    private readonly List<int> _sequences = new();
-    private readonly List<int> _candidates = new();
-    private readonly List<int> _candidateNodes = new();
-    private readonly TimeProvider _time;
+    private readonly ModelDraftSource? _modelDrafter;
+    private readonly StepBatch _step;
 
     /// <summary>Creates an engine over a target session and an optional draft source.</summary>
     /// <param name="target">The target model.</param>
-    /// <param name="draftModel">Drafts for <see cref="SpeculationMode.DraftModel"/> and <see cref="SpeculationMode.MultiDraft"/> (and, combined with prompt lookup, for <see cref="SpeculationMode.PromptLookup"/>); null when there is no draft model.</param>
+    /// <param name="draftModel">Drafts for <see cref="SpeculationMode.DraftModel"/> and <see cref="SpeculationMode.MultiDraft"/> (and, combined with prompt lookup, for <see cref="SpeculationMode.PromptLookup"/>); null when there is no draft model. A <see cref="ModelDraftSource"/> drafts for every request in shared batches; any other source is asked once per request and step.</param>
     /// <param name="timeProvider">Clock for the cost measurements of adaptive drafting; the system clock when null.</param>
     public SpeculativeEngine(IModelSession target, IDraftSource? draftModel = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(target);
-        _target = new SessionCache(target);
+        _target = new ModelMemory(target);
         _draftModel = draftModel;
-        _time = timeProvider ?? TimeProvider.System;
+        _modelDrafter = draftModel as ModelDraftSource;
+        if (_modelDrafter is { } drafter && (drafter.Vocabulary?.Target.Count ?? drafter.Session.VocabularySize) != target.VocabularySize)
+        {
+            throw new ArgumentException(
+                drafter.Vocabulary is null
+                    ? $"Draft '{drafter.Session.ModelName}' has {drafter.Session.VocabularySize} tokens and target '{target.ModelName}' {target.VocabularySize}: give the draft source a VocabularyBridge."
+                    : $"The draft's vocabulary bridge describes a target of {drafter.Vocabulary.Target.Count} tokens, but '{target.ModelName}' has {target.VocabularySize}.",
+                nameof(draftModel));
+        }
+
+        _step = new StepBatch(_target, _modelDrafter, AdaptivePolicy, timeProvider ?? TimeProvider.System);
     }
 
     /// <summary>
     /// The adaptive drafting policy, shared by the generations of this engine (costs and acceptance are
-    /// properties of the models and the hardware); used when <see cref="GenerationSettings.Adaptive"/> is set.
+    /// properties of the models and the hardware); used when <see cref="GenerationSettings.Adaptive"/> is set: per
+    /// request when one runs alone, for the whole batch when several are decoded together.
     /// </summary>
     public AdaptiveDraftPolicy AdaptivePolicy { get; } = new();
 
@@ -51,24 +60,47 @@ public sealed class SpeculativeEngine
     /// <summary>Whether a draft model is available.</summary>
     public bool HasDraftModel => _draftModel is not null;
 
-    /// <summary>How many leading tokens of the last conversation the target's KV cache still holds.</summary>
-    public int CachedTokenCount => _target.CachedCount;
+    /// <summary>How many leading tokens of the last finished conversation the target's KV cache still holds.</summary>
+    public int CachedTokenCount => _target.MostRecentIdleCount;
+
+    /// <summary>Most prompt tokens a request prefills per step while other requests are decoding (long prompts do not stall running answers).</summary>
+    public int PrefillChunkSize
+    {
+        get => _step.PrefillChunkSize;
+        set => _step.PrefillChunkSize = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The prefill chunk must hold at least one token.");
+    }
+
+    internal ModelMemory TargetMemory => _target;
+
+    internal ModelMemory? DraftMemory => _modelDrafter?.Memory;
 
     /// <summary>
-    /// Generates tokens after <paramref name="prompt"/>, yielding each as soon as it is committed. Stop
-    /// enumerating at any time; the engine then keeps its KV cache consistent for the next call.
+    /// Generates tokens after <paramref name="prompt"/> on the calling thread, yielding each as soon as it is
+    /// committed. Stop enumerating at any time; the engine then keeps its KV cache consistent for the next call.
     /// </summary>
     /// <param name="prompt">Prompt tokens (at least one).</param>
     /// <param name="settings">Sampling, speculation and stopping settings.</param>
     /// <param name="statistics">Receives this generation's counters.</param>
     /// <param name="cancellationToken">Cancels between steps (throws <see cref="OperationCanceledException"/>).</param>
     /// <returns>The generated tokens.</returns>
-    /// <exception cref="ArgumentException">The prompt is empty or does not fit the context.</exception>
+    /// <exception cref="ArgumentException">The prompt is empty, holds a token outside the vocabulary, or does not fit the context.</exception>
+    /// <exception cref="NotSupportedException">Speculation was asked of a model that cannot roll back its KV cache (recurrent or hybrid).</exception>
     public IEnumerable<int> Generate(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, CancellationToken cancellationToken = default)
         => Generate(prompt, settings, statistics, verifier: null, cancellationToken);
 
     /// <summary>As the public overload, with a verifier instance instead of <see cref="GenerationSettings.Verifier"/> (tests pair rules with wrong schemes).</summary>
     internal IEnumerable<int> Generate(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier? verifier, CancellationToken cancellationToken = default)
+        => RunAlone(CreateRequest(prompt, settings, statistics, verifier), cancellationToken);
+
+    /// <summary>Forgets every cached conversation (KV of every sequence) in target and draft.</summary>
+    public void ResetCache()
+    {
+        _target.Reset();
+        _draftModel?.Reset();
+    }
+
+    /// <summary>Validates a request and builds its state (no native call).</summary>
+    internal GenerationRequest CreateRequest(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier? verifier)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(settings);
@@ -84,12 +116,26 @@ public sealed class SpeculativeEngine
             throw new ArgumentException($"The prompt has {prompt.Count} tokens but the context of '{Target.ModelName}' holds {Target.ContextSize}; shorten the conversation or raise the context size.", nameof(prompt));
         }
 
-        if (settings.Mode is SpeculationMode.DraftModel or SpeculationMode.MultiDraft && _draftModel is null)
+        foreach (int token in prompt)
         {
-            throw new InvalidOperationException($"Speculation mode {settings.Mode} needs a draft model, and none was configured.");
+            if ((uint)token >= (uint)Target.VocabularySize)
+            {
+                throw new ArgumentException($"Prompt token {token} is outside the vocabulary of '{Target.ModelName}' (0..{Target.VocabularySize - 1}).", nameof(prompt));
+            }
         }
 
-        if (settings.Mode == SpeculationMode.Judge)
+        var mode = settings.Mode;
+        if (mode is SpeculationMode.DraftModel or SpeculationMode.MultiDraft && _draftModel is null)
+        {
+            throw new InvalidOperationException($"Speculation mode {mode} needs a draft model, and none was configured.");
+        }
+
+        if (mode != SpeculationMode.None && !Target.SupportsPartialRemoval)
+        {
+            throw new NotSupportedException($"'{Target.ModelName}' is a recurrent or hybrid model: it cannot drop rejected draft tokens from its KV cache, so speculation mode {mode} is not possible with it; use mode None.");
+        }
+
+        if (mode == SpeculationMode.Judge)
         {
             if (settings.Judge is null || _draftModel is null)
             {
@@ -101,237 +147,168 @@ public sealed class SpeculativeEngine
                 throw new InvalidOperationException($"Judge decoding reads the target's hidden states, and '{Target.ModelName}' was loaded without them.");
             }
 
-            verifier ??= new JudgeVerifier(settings.Judge.Threshold);
+            verifier ??= new JudgeVerifier(settings.JudgeThreshold ?? settings.Judge.Threshold, settings.MaxJudgedTokensPerStep);
         }
 
-        return Run(prompt, settings, statistics, verifier ?? VerifierFactory.Create(settings.Verifier, settings.Sampling), cancellationToken);
-    }
-
-    /// <summary>Forgets the cached conversation (KV of every sequence) in target and draft.</summary>
-    public void ResetCache()
-    {
-        _target.Reset();
-        _draftModel?.Reset();
-    }
-
-    private IEnumerable<int> Run(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier verifier, CancellationToken cancellationToken)
-    {
-        var tokens = new List<int>(prompt.Count + settings.MaxTokens + 1);
-        tokens.AddRange(prompt);
-        var processor = new LogitProcessor(settings.Sampling, settings.Constraint);
-        IRandomSource random = settings.RandomSource ?? new SeededRandomSource(settings.Seed ?? Random.Shared.NextInt64());
-        IDraftSource? drafter = settings.Mode switch
+        verifier ??= VerifierFactory.Create(settings.Verifier, settings.Sampling);
+        var request = new GenerationRequest(prompt, settings, statistics, verifier, Target.ContextSize, Target.VocabularySize);
+        request.Drafter = PredictionDrafting.Create(settings, Target.VocabularySize);
+        switch (mode)
         {
-            SpeculationMode.DraftModel or SpeculationMode.MultiDraft or SpeculationMode.Judge => _draftModel,
-            SpeculationMode.PromptLookup => LookupSource(settings),
-            _ => null,
-        };
-        int maxBranchCount = settings.Mode == SpeculationMode.MultiDraft ? settings.DraftCount : 1;
-        var policy = settings.Adaptive && drafter is not null ? AdaptivePolicy : null;
-        bool measureBound = settings.MeasuresOptimalAcceptance && verifier.IsLossless && !settings.Sampling.IsGreedy && verifier.Scheme != DraftScheme.TopK;
-        int vocabulary = Target.VocabularySize;
-        var target = new TokenDistribution(vocabulary);
-        var nodeVerifier = new NodeVerifier(vocabulary);
-        int generated = 0;
-        bool stepInProgress = false;
+            case SpeculationMode.DraftModel or SpeculationMode.MultiDraft or SpeculationMode.Judge:
+                UseDraftModel(request, _draftModel!);
+                break;
+            case SpeculationMode.PromptLookup:
+                request.Drafter ??= new PromptLookupDraftSource(settings.PromptLookupMaxNgram, settings.PromptLookupMinNgram);
+                if (settings.CombineLookupWithDraftModel && _draftModel is not null)
+                {
+                    UseDraftModel(request, _draftModel);
+                }
 
+                break;
+        }
+
+        return request;
+    }
+
+    /// <summary>Gives a request its KV slots, reusing the longest cached prefix of its prompt.</summary>
+    internal void Admit(GenerationRequest request)
+    {
+        request.TargetSlot = _target.Acquire(request.Tokens, request.TargetPrefix);
+        if (request.UsesDraftModel)
+        {
+            // The draft's KV holds its own tokens for the committed ones: reuse is matched on those.
+            request.DraftBridge = _modelDrafter!.CreateBridge();
+            var history = (IReadOnlyList<int>?)request.DraftBridge?.Sync(request.Tokens, request.Tokens.Count) ?? request.Tokens;
+            request.DraftSlot = _modelDrafter.Memory.Acquire(history, history.Count - 1);
+        }
+    }
+
+    /// <summary>
+    /// Admits a request when a sequence is free and the KV cache has room for its whole context share next to
+    /// the running requests' (idle cached conversations are evicted for it); a request that runs alone is
+    /// always admitted.
+    /// </summary>
+    internal bool TryAdmit(GenerationRequest request, IEnumerable<GenerationRequest> running)
+    {
+        int count = 0, reserved = 0, draftReserved = 0;
+        foreach (var other in running)
+        {
+            count++;
+            reserved += other.ContextLimit;
+            draftReserved += other.UsesDraftModel ? other.DraftContextLimit : 0;
+        }
+
+        if (!HasRoom(_target, count, reserved, request.ContextLimit)
+            || (request.UsesDraftModel && !HasRoom(_modelDrafter!.Memory, count, draftReserved, request.DraftContextLimit)))
+        {
+            return false;
+        }
+
+        Admit(request);
+        return true;
+    }
+
+    private static bool HasRoom(ModelMemory memory, int running, int reserved, int wanted)
+    {
+        if (running + 1 > memory.Session.MaxSequences)
+        {
+            return false;
+        }
+
+        while (reserved + wanted + memory.IdleCells > memory.Session.ContextSize)
+        {
+            if (!memory.EvictIdle())
+            {
+                return running == 0;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Ends a request: its KV is kept for prefix reuse when consistent, else dropped.</summary>
+    internal void Release(GenerationRequest request, bool keepCache)
+    {
+        if (request.TargetSlot is { } target)
+        {
+            _target.Release(target, keepCache);
+            request.TargetSlot = null;
+        }
+
+        if (request.DraftSlot is { } draft)
+        {
+            _modelDrafter!.Memory.Release(draft, keepCache);
+            request.DraftSlot = null;
+        }
+
+        request.ReleaseBuffers();
+    }
+
+    /// <summary>
+    /// One step for every request given (all admitted, none finished): draft, one target batch, verify,
+    /// commit. A request whose verification throws is finished with its error; an exception from a decode
+    /// resets every cache (the KV state is unknown) and propagates.
+    /// </summary>
+    internal void Step(IReadOnlyList<GenerationRequest> requests)
+    {
         try
         {
-            stepInProgress = true;
-            _target.Prefill(CollectionsMarshal.AsSpan(tokens), tokens.Count - 1, logitsAtLast: false, _batch, statistics, isTarget: true);
-            stepInProgress = false;
-            while (generated < settings.MaxTokens && tokens.Count < Target.ContextSize)
+            _step.Run(requests);
+        }
+        catch
+        {
+            ResetCache();
+            throw;
+        }
+    }
+
+    private static void UseDraftModel(GenerationRequest request, IDraftSource draftModel)
+    {
+        if (draftModel is ModelDraftSource drafter)
+        {
+            request.UsesDraftModel = true;
+
+            // Another tokenizer may need more tokens for the same text: half as many again (drafting stops beyond).
+            request.DraftContextLimit = drafter.Vocabulary is { IsMapped: true }
+                ? Math.Min(drafter.Session.ContextSize, request.ContextLimit + request.ContextLimit / 2)
+                : request.ContextLimit;
+        }
+        else
+        {
+            request.Drafter = request.Drafter is null ? draftModel : new CombinedDraftSource(request.Drafter, draftModel);
+        }
+    }
+
+    private IEnumerable<int> RunAlone(GenerationRequest request, CancellationToken cancellationToken)
+    {
+        bool consistent = true;
+        var single = new[] { request };
+        Admit(request);
+        try
+        {
+            while (!request.IsFinished)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                stepInProgress = true;
-                int n = tokens.Count;
-                int remaining = settings.MaxTokens - generated;
-
-                var plan = policy?.Choose(settings.DraftLength, maxBranchCount) ?? new DraftPlan(settings.DraftLength, maxBranchCount, IsProbe: false);
-                int branchCount = Math.Max(1, plan.Count);
-
-                // Room for the pending token plus the whole tree in one batch and in the context (a unified
-                // KV cache holds every branch's nodes in the same cells budget).
-                int draftLength = Math.Min(plan.Length, remaining - 1);
-                draftLength = Math.Min(draftLength, (Target.ContextSize - n) / branchCount);
-                draftLength = Math.Min(draftLength, (Target.MaxBatchSize - 1) / branchCount);
-                _tree.Reset(tokens[n - 1], branchCount, vocabulary);
-                var request = new DraftRequest(tokens, generated, verifier.Scheme, processor, random, statistics);
-                if (drafter is not null)
+                consistent = false;
+                Step(single);
+                consistent = true;
+                if (request.Error is { } error)
                 {
-                    statistics.RecordDraftPlan(Math.Max(0, draftLength), branchCount, speculationOff: policy is not null && plan.Length == 0);
+                    ExceptionDispatchInfoThrow(error);
                 }
 
-                if (drafter is not null && draftLength > 0)
+                while (request.TryTakeEmitted(out int token))
                 {
-                    long draftStart = _time.GetTimestamp();
-                    drafter.Draft(request, _tree, draftLength);
-                    policy?.RecordDraft(draftLength, branchCount, _time.GetElapsedTime(draftStart));
-                }
-
-                // One target batch: the pending token and every drafted node.
-                if (_tree.BranchCount > 1 && _tree.DraftedCount > 0)
-                {
-                    _target.Fork(_tree.BranchCount);
-                }
-
-                _batch.Clear();
-                for (int i = 0; i < _tree.Nodes.Count; i++)
-                {
-                    var node = _tree.Nodes[i];
-                    _sequences.Clear();
-                    if (_target.BranchSequences.Count == 0)
-                    {
-                        _sequences.Add(_target.MainSequence);
-                    }
-                    else
-                    {
-                        foreach (int b in node.Branches)
-                        {
-                            _sequences.Add(_target.BranchSequences[b]);
-                        }
-                    }
-
-                    node.TargetBatchIndex = _batch.Add(node.Token, n - 1 + node.Depth, CollectionsMarshal.AsSpan(_sequences), wantLogits: true);
-                }
-
-                long decodeStart = _time.GetTimestamp();
-                Target.Decode(_batch);
-                var decodeTime = _time.GetElapsedTime(decodeStart);
-                statistics.RecordDecode(true, _batch.Count, decodeTime, prefill: false);
-                policy?.RecordTargetDecode(_batch.Count, decodeTime);
-
-                // Verify: walk the tree from the root along the committed tokens.
-                long verifyStart = Stopwatch.GetTimestamp();
-                int nodeIndex = 0;
-                int winner = 0;
-                int pathLength = 0;
-                int accepted = 0;
-                int committedThisStep = 0;
-                bool stop = false;
-                while (true)
-                {
-                    var node = _tree.Nodes[nodeIndex];
-                    processor.Process(Target.GetLogits(node.TargetBatchIndex), CollectionsMarshal.AsSpan(tokens), generated, target);
-                    CollectCandidates(nodeIndex);
-                    var draft = _tree.ChildDistributionOf(nodeIndex);
-                    var candidates = CollectionsMarshal.AsSpan(_candidates);
-                    if (measureBound && !candidates.IsEmpty && draft is not null)
-                    {
-                        // A diagnostic, not verification: its time is taken out of the verify timer.
-                        long diagnosticStart = Stopwatch.GetTimestamp();
-                        var (optimal, achieved) = nodeVerifier.MeasureAcceptance(verifier, target, draft, candidates);
-                        statistics.RecordAcceptanceBound(optimal, achieved);
-                        verifyStart += Stopwatch.GetTimestamp() - diagnosticStart;
-                    }
-
-                    var result = nodeVerifier.Verify(verifier, target, draft, candidates, random, JudgeScores(settings.Judge, candidates.Length));
-                    tokens.Add(result.Token);
-                    generated++;
-                    committedThisStep++;
-                    if (result.IsAccepted)
-                    {
-                        accepted++;
-                    }
-
-                    stop = settings.StopTokens.Contains(result.Token) || generated >= settings.MaxTokens || tokens.Count >= Target.ContextSize;
-                    int child = ChildOnPath(result.Token);
-                    if (!candidates.IsEmpty)
-                    {
-                        statistics.RecordDepth(node.Depth + 1, child >= 0);
-                        policy?.RecordDepth(node.Depth + 1, branchCount, child >= 0);
-                    }
-
-                    if (child < 0)
-                    {
-                        break;
-                    }
-
-                    nodeIndex = child;
-                    winner = _tree.Nodes[child].Branches[0];
-                    pathLength++;
-                    if (stop)
-                    {
-                        break;
-                    }
-                }
-
-                statistics.RecordStep(_tree.DraftedCount, accepted, committedThisStep, !verifier.IsLossless && _tree.DraftedCount > 0, Stopwatch.GetElapsedTime(verifyStart));
-
-                // Roll back: keep the followed branch up to the committed tokens, drop the rest.
-                var committed = CollectionsMarshal.AsSpan(tokens);
-                _target.Commit(winner, tokens.Count - 1, committed);
-                if (drafter is not null && draftLength > 0)
-                {
-                    drafter.Commit(winner, pathLength, committed);
-                }
-
-                _tree.Release();
-                stepInProgress = false;
-                for (int i = n; i < tokens.Count; i++)
-                {
-                    yield return tokens[i];
-                }
-
-                if (stop)
-                {
-                    break;
+                    yield return token;
                 }
             }
         }
         finally
         {
-            _tree.Release();
-            if (stepInProgress)
-            {
-                // An exception mid-step leaves KV entries the caches do not know about: start clean.
-                ResetCache();
-            }
+            Release(request, keepCache: consistent);
         }
     }
 
-    private IDraftSource LookupSource(GenerationSettings settings)
-    {
-        var lookup = new PromptLookupDraftSource(settings.PromptLookupMaxNgram, settings.PromptLookupMinNgram);
-        return settings.CombineLookupWithDraftModel && _draftModel is not null ? new CombinedDraftSource(lookup, _draftModel) : lookup;
-    }
-
-    private void CollectCandidates(int nodeIndex)
-    {
-        _candidates.Clear();
-        _candidateNodes.Clear();
-        var node = _tree.Nodes[nodeIndex];
-        foreach (int b in node.Branches)
-        {
-            var path = _tree.PathOf(b);
-            if (path.Count > node.Depth)
-            {
-                _candidates.Add(_tree.Nodes[path[node.Depth]].Token);
-                _candidateNodes.Add(path[node.Depth]);
-            }
-        }
-    }
-
-    /// <summary>The judge's score of each candidate, from the target's hidden state at that draft token in this step's batch.</summary>
-    private double[]? JudgeScores(Judge.JudgeHead? judge, int candidateCount)
-    {
-        if (judge is null || candidateCount == 0)
-        {
-            return null;
-        }
-
-        var scores = new double[candidateCount];
-        for (int i = 0; i < candidateCount; i++)
-        {
-            scores[i] = judge.Score(Target.GetHiddenState(_tree.Nodes[_candidateNodes[i]].TargetBatchIndex));
-        }
-
-        return scores;
-    }
-
-    private int ChildOnPath(int token)
-    {
-        int i = _candidates.IndexOf(token);
-        return i < 0 ? -1 : _candidateNodes[i];
-    }
+    private static void ExceptionDispatchInfoThrow(Exception error) => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
 }

@@ -13,7 +13,8 @@ public sealed class SpeculationStatistics
     private readonly object _gate = new();
     private readonly long[] _acceptedLengthHistogram = new long[HistogramLength];
     private readonly Dictionary<int, (long Count, long Ticks)> _targetBatchCost = new();
-    private long _targetCalls, _draftCalls, _prefillCalls, _draftedTokens, _acceptedTokens, _generatedTokens, _lossySteps;
+    private long _prefillTokens;
+    private long _targetCalls, _draftCalls, _prefillCalls, _draftedTokens, _acceptedTokens, _generatedTokens, _lossySteps, _judgeAcceptedTokens;
     private long _targetTicks, _draftTicks, _verifyTicks, _prefillTicks;
     private double _optimalAcceptanceSum, _achievedAcceptanceSum;
     private long _acceptanceBoundSamples;
@@ -34,6 +35,9 @@ public sealed class SpeculationStatistics
     /// <summary>Prompt decodes (prefill chunks) of the target.</summary>
     public long PrefillCalls { get { lock (_gate) { return _prefillCalls; } } }
 
+    /// <summary>Prompt tokens the target decoded (what its KV cache did not already hold: a follow-up turn decodes only its new part).</summary>
+    public long PrefillTokens { get { lock (_gate) { return _prefillTokens; } } }
+
     /// <summary>Tokens proposed to the target (distinct draft-tree nodes).</summary>
     public long DraftedTokens { get { lock (_gate) { return _draftedTokens; } } }
 
@@ -45,6 +49,9 @@ public sealed class SpeculationStatistics
 
     /// <summary>Steps verified by a LOSSY rule (typical acceptance, judge); 0 means every token followed the target's law.</summary>
     public long LossySteps { get { lock (_gate) { return _lossySteps; } } }
+
+    /// <summary>Drafted tokens kept only because the judge accepted them (the standard rule had rejected them); LOSSY. Included in <see cref="AcceptedTokens"/>.</summary>
+    public long JudgeAcceptedTokens { get { lock (_gate) { return _judgeAcceptedTokens; } } }
 
     /// <summary>Accepted tokens per drafted token (0 when nothing was drafted).</summary>
     public double AcceptanceRate { get { lock (_gate) { return _draftedTokens == 0 ? 0 : (double)_acceptedTokens / _draftedTokens; } } }
@@ -93,7 +100,7 @@ public sealed class SpeculationStatistics
     /// <param name="length">Draft length (0: no speculation this step).</param>
     /// <param name="count">Drafts per step.</param>
     /// <param name="speculationOff">Whether adaptive drafting had switched speculation off.</param>
-    public void RecordDraftPlan(int length, int count, bool speculationOff)
+    internal void RecordDraftPlan(int length, int count, bool speculationOff)
     {
         lock (_gate)
         {
@@ -109,7 +116,7 @@ public sealed class SpeculationStatistics
     /// <summary>Records whether the committed token at a drafted depth was one of the drafts.</summary>
     /// <param name="depth">Depth, from 1.</param>
     /// <param name="continued">Whether a draft was committed there.</param>
-    public void RecordDepth(int depth, bool continued)
+    internal void RecordDepth(int depth, bool continued)
     {
         int d = Math.Clamp(depth, 0, DepthLength - 1);
         lock (_gate)
@@ -155,7 +162,7 @@ public sealed class SpeculationStatistics
     /// <param name="batchSize">Tokens in the batch.</param>
     /// <param name="elapsed">Wall time of the decode.</param>
     /// <param name="prefill">Whether this was a prompt decode rather than a verification or draft step.</param>
-    public void RecordDecode(bool isTarget, int batchSize, TimeSpan elapsed, bool prefill)
+    internal void RecordDecode(bool isTarget, int batchSize, TimeSpan elapsed, bool prefill)
     {
         lock (_gate)
         {
@@ -179,9 +186,13 @@ public sealed class SpeculationStatistics
         }
     }
 
+    /// <summary>Counts prompt tokens decoded by the target (in prefill chunks or together with a step).</summary>
+    /// <param name="count">Tokens.</param>
+    internal void RecordPrefillTokens(int count) { lock (_gate) { _prefillTokens += count; } }
+
     /// <summary>Adds drafting time spent outside decodes (sampling the drafts).</summary>
     /// <param name="elapsed">The time.</param>
-    public void RecordDraftOverhead(TimeSpan elapsed) { lock (_gate) { _draftTicks += elapsed.Ticks; } }
+    internal void RecordDraftOverhead(TimeSpan elapsed) { lock (_gate) { _draftTicks += elapsed.Ticks; } }
 
     /// <summary>Records one verified step.</summary>
     /// <param name="drafted">Tokens proposed.</param>
@@ -189,7 +200,7 @@ public sealed class SpeculationStatistics
     /// <param name="committed">Tokens committed.</param>
     /// <param name="lossy">Whether a lossy rule decided.</param>
     /// <param name="verifyTime">Time to build distributions and verify.</param>
-    public void RecordStep(int drafted, int accepted, int committed, bool lossy, TimeSpan verifyTime)
+    internal void RecordStep(int drafted, int accepted, int committed, bool lossy, TimeSpan verifyTime)
     {
         lock (_gate)
         {
@@ -205,10 +216,23 @@ public sealed class SpeculationStatistics
         }
     }
 
+    /// <summary>Records drafted tokens the judge kept in one step (they also count as accepted in <see cref="RecordStep"/>).</summary>
+    /// <param name="count">Tokens the judge kept.</param>
+    internal void RecordJudgeAcceptedTokens(int count)
+    {
+        if (count > 0)
+        {
+            lock (_gate)
+            {
+                _judgeAcceptedTokens += count;
+            }
+        }
+    }
+
     /// <summary>Records the optimal and achieved acceptance of one verified position (multi-draft diagnostic).</summary>
     /// <param name="optimal">Optimal acceptance probability for the draft law.</param>
     /// <param name="achieved">Acceptance probability the verifier achieved.</param>
-    public void RecordAcceptanceBound(double optimal, double achieved)
+    internal void RecordAcceptanceBound(double optimal, double achieved)
     {
         lock (_gate)
         {
@@ -235,10 +259,12 @@ public sealed class SpeculationStatistics
                 _targetCalls += other._targetCalls;
                 _draftCalls += other._draftCalls;
                 _prefillCalls += other._prefillCalls;
+                _prefillTokens += other._prefillTokens;
                 _draftedTokens += other._draftedTokens;
                 _acceptedTokens += other._acceptedTokens;
                 _generatedTokens += other._generatedTokens;
                 _lossySteps += other._lossySteps;
+                _judgeAcceptedTokens += other._judgeAcceptedTokens;
                 _targetTicks += other._targetTicks;
                 _draftTicks += other._draftTicks;
                 _verifyTicks += other._verifyTicks;
@@ -279,7 +305,8 @@ public sealed class SpeculationStatistics
         $"(rate {AcceptanceRate:F3}, {TokensPerTargetCall:F2} tokens/call)" +
         (double.IsNaN(OptimalAcceptance) ? string.Empty : $", acceptance achieved {AchievedAcceptance:F3} of optimal {OptimalAcceptance:F3}") +
         (StepsWithSpeculationOff > 0 ? $", speculation off {StepsWithSpeculationOff} steps" : string.Empty) +
-        (LossySteps > 0 ? $", LOSSY steps {LossySteps}" : string.Empty);
+        (LossySteps > 0 ? $", LOSSY steps {LossySteps}" : string.Empty) +
+        (JudgeAcceptedTokens > 0 ? $", judge-accepted tokens {JudgeAcceptedTokens}" : string.Empty);
 
     internal static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
 }

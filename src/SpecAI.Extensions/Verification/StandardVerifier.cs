@@ -68,16 +68,17 @@ public sealed class StandardVerifier : ISpeculativeVerifier
             throw new ArgumentException($"The standard verifier takes one draft per position; got {node.Candidates.Length}. Use a multi-draft verifier.", nameof(node));
         }
 
-        // Lazily normalised distributions: p(x) = Target[x] * sp, q(x) = Draft[x] * sq.
-        double sp = node.TargetScale, sq = node.DraftScale;
         int x = node.Candidates[0];
-        double qx = node.Draft.IsEmpty ? 1.0 : node.Draft[x] * sq;
-        if (random.NextBernoulli(Accept(node.Target[x] * sp, qx)))
-        {
-            return new VerificationResult(x, 0);
-        }
+        return random.NextBernoulli(AcceptanceProbability(node, x)) ? new VerificationResult(x, 0) : DrawResidual(node, x, random);
+    }
 
-        // The residual divided by sp, max(0, Target - (sq / sp) Draft): the same law, drawn from its weights.
+    // Lazily normalised distributions: p(x) = Target[x] * TargetScale, q(x) = Draft[x] * DraftScale.
+    internal static double AcceptanceProbability(in VerificationNode node, int x)
+        => Accept(node.Target[x] * node.TargetScale, node.Draft.IsEmpty ? 1.0 : node.Draft[x] * node.DraftScale);
+
+    // The token after rejecting x, from the residual divided by TargetScale, max(0, Target - (sq / sp) Draft): the same law.
+    internal static VerificationResult DrawResidual(in VerificationNode node, int x, IRandomSource random)
+    {
         Span<double> residual = node.Scratch[..node.Target.Length];
         if (node.Draft.IsEmpty)
         {
@@ -89,7 +90,7 @@ public sealed class StandardVerifier : ISpeculativeVerifier
         // Its block sums come out of the pass that writes it, so the draw reads one block, not the residual again.
         int blocks = Distribution.BlockCount(residual.Length);
         Span<double> blockSums = blocks <= 2048 ? stackalloc double[blocks] : new double[blocks];
-        double mass = Distribution.PositivePart(node.Target, node.Draft, sq / sp, residual, blockSums);
+        double mass = Distribution.PositivePart(node.Target, node.Draft, node.DraftScale / node.TargetScale, residual, blockSums);
         return VerificationResult.Recovered(mass > 0 ? Distribution.SampleByBlocks(residual, blockSums, random) : random.NextCategorical(node.Target));
     }
 

@@ -50,6 +50,7 @@ public sealed class SpeculativeChatClientServiceCollectionExtensionsTests
                 ["SpecAI:Threads"] = "1",
                 ["SpecAI:BatchSize"] = "128",
                 ["SpecAI:DraftLength"] = "3",
+                ["SpecAI:VocabularyMapping"] = "Intersection",
             })
             .Build();
         var services = new ServiceCollection();
@@ -66,6 +67,8 @@ public sealed class SpeculativeChatClientServiceCollectionExtensionsTests
         var options = speculative.GetService<SpeculativeChatClientOptions>();
         Assert.Equal(3, options?.DraftLength);
         Assert.Equal(SpeculationMode.DraftModel, options?.Mode);
+        Assert.Equal(VocabularyMapping.Intersection, options?.VocabularyMapping);
+        Assert.Equal(VocabularyCompatibilityKind.Identical, client.GetService<VocabularyCompatibility>()?.Kind);
 
         var response = await client.GetResponseAsync(StoriesClients.Prompt(), Short);
         Assert.False(string.IsNullOrWhiteSpace(response.Text));

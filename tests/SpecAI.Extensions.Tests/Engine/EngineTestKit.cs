@@ -8,13 +8,13 @@ namespace SpecAI.Extensions.Tests.Engine;
 /// <summary>A fake target/draft pair with a known law, plus the exact law of generated sequences.</summary>
 internal sealed class EngineTestKit
 {
-    public EngineTestKit(int vocabularySize, double draftNoise = 1.5, int seed = 1, int maxBatchSize = 64, bool unified = true)
+    public EngineTestKit(int vocabularySize, double draftNoise = 1.5, int seed = 1, int maxBatchSize = 64, bool unified = true, int contextSize = 512, Action<DecodeBatch>? onTargetDecode = null)
     {
         VocabularySize = vocabularySize;
         TargetLogits = FakeLanguage.Create(vocabularySize, seed);
         DraftLogits = FakeLanguage.Perturbed(TargetLogits, seed + 100, draftNoise);
-        Target = new FakeModelSession("target", vocabularySize, TargetLogits, maxBatchSize: maxBatchSize, unified: unified);
-        Draft = new FakeModelSession("draft", vocabularySize, DraftLogits, maxBatchSize: maxBatchSize, unified: unified);
+        Target = new FakeModelSession("target", vocabularySize, TargetLogits, contextSize: contextSize, maxBatchSize: maxBatchSize, unified: unified, onDecode: onTargetDecode);
+        Draft = new FakeModelSession("draft", vocabularySize, DraftLogits, contextSize: contextSize, maxBatchSize: maxBatchSize, unified: unified);
         Engine = new SpeculativeEngine(Target, new ModelDraftSource(Draft));
     }
 

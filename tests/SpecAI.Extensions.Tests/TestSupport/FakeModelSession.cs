@@ -17,8 +17,9 @@ internal sealed class FakeModelSession : IModelSession
     private readonly Func<IReadOnlyList<int>, float[]>? _hidden;
     private readonly List<float[]?> _lastHidden = new();
 
-    public FakeModelSession(string name, int vocabularySize, Func<IReadOnlyList<int>, float[]> logits, int contextSize = 512, int maxBatchSize = 64, int maxSequences = 8, bool unified = true, Action<DecodeBatch>? onDecode = null, Func<IReadOnlyList<int>, float[]>? hidden = null)
+    public FakeModelSession(string name, int vocabularySize, Func<IReadOnlyList<int>, float[]> logits, int contextSize = 512, int maxBatchSize = 64, int maxSequences = 8, bool unified = true, Action<DecodeBatch>? onDecode = null, Func<IReadOnlyList<int>, float[]>? hidden = null, bool recurrent = false)
     {
+        SupportsPartialRemoval = !recurrent;
         _onDecode = onDecode;
         _hidden = hidden;
         ModelName = name;
@@ -38,6 +39,10 @@ internal sealed class FakeModelSession : IModelSession
     public int MaxSequences { get; }
     public bool HasUnifiedKvCache { get; }
     public bool ProvidesHiddenStates => _hidden is not null;
+    public bool SupportsPartialRemoval { get; }
+
+    /// <summary>Cells in use: distinct (position, history) entries across sequences, as a unified cache shares them.</summary>
+    public int CellsInUse => _sequences.Sum(s => s.Count);
     public int DecodeCalls { get; private set; }
     public int DecodedTokens { get; private set; }
     public List<int> BatchSizes { get; } = new();
@@ -96,13 +101,20 @@ internal sealed class FakeModelSession : IModelSession
     public ReadOnlySpan<float> GetHiddenState(int batchIndex) =>
         _lastHidden[batchIndex] ?? throw new InvalidOperationException($"Batch entry {batchIndex} has no hidden state.");
 
-    public void RemoveTokens(int sequence, int fromPosition)
+    public bool RemoveTokens(int sequence, int fromPosition)
     {
         var seq = _sequences[sequence];
         if (fromPosition < seq.Count)
         {
+            if (!SupportsPartialRemoval && fromPosition > 0)
+            {
+                return false;
+            }
+
             seq.RemoveRange(fromPosition, seq.Count - fromPosition);
         }
+
+        return true;
     }
 
     public void CopySequence(int source, int destination)

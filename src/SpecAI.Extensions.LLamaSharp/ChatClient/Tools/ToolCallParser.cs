@@ -27,8 +27,16 @@ internal static class ToolCallParser
     }
 
     /// <summary>Parses the calls in a complete answer; returns the remaining text and the calls (empty when none parse).</summary>
-    public static (string Text, List<FunctionCallContent> Calls) Parse(string text, ToolCallFormat format)
+    /// <param name="text">The whole answer.</param>
+    /// <param name="format">How the model writes calls.</param>
+    /// <param name="declared">
+    /// The request's tool names. A Llama 3.1 call has no tags, so any JSON answer could look like one: it counts only
+    /// when it names a declared tool and carries its arguments ("parameters" or "arguments" object); otherwise it stays text.
+    /// </param>
+    public static (string Text, List<FunctionCallContent> Calls) Parse(string text, ToolCallFormat format, IReadOnlySet<string> declared)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(declared);
         var calls = new List<FunctionCallContent>();
         if (format == ToolCallFormat.Llama31)
         {
@@ -38,7 +46,7 @@ internal static class ToolCallParser
                 body = body["<|python_tag|>".Length..].Trim();
             }
 
-            if (TryParseCall(body, "parameters", out var call))
+            if (TryParseCall(body, "parameters", requireArguments: true, out var call) && declared.Contains(call.Name))
             {
                 calls.Add(call);
                 return (string.Empty, calls);
@@ -59,7 +67,7 @@ internal static class ToolCallParser
 
             int end = text.IndexOf(Close, start, StringComparison.Ordinal);
             string json = end < 0 ? text[(start + Open.Length)..] : text[(start + Open.Length)..end];
-            if (!TryParseCall(json.Trim(), "arguments", out var call))
+            if (!TryParseCall(json.Trim(), "arguments", requireArguments: false, out var call))
             {
                 // Malformed: keep everything as text.
                 return (text, new List<FunctionCallContent>());
@@ -74,7 +82,7 @@ internal static class ToolCallParser
         return (calls.Count > 0 ? rest.ToString().Trim() : text, calls);
     }
 
-    private static bool TryParseCall(string json, string argumentsProperty, out FunctionCallContent call)
+    private static bool TryParseCall(string json, string argumentsProperty, bool requireArguments, out FunctionCallContent call)
     {
         call = null!;
         try
@@ -107,12 +115,17 @@ internal static class ToolCallParser
                     arguments[property.Name] = property.Value.Clone();
                 }
             }
+            else if (requireArguments)
+            {
+                return false;
+            }
 
             call = new FunctionCallContent("call_" + Guid.NewGuid().ToString("N")[..12], name.GetString()!, arguments);
             return true;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
+            // Bad JSON, or text that is not valid UTF-16 (a lone surrogate): not a call.
             return false;
         }
     }

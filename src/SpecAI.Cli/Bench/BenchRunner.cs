@@ -1,0 +1,353 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using LLama;
+using LLama.Abstractions;
+using LLama.Common;
+using Microsoft.Extensions.AI;
+using SpecAI.Extensions;
+using SpecAI.Extensions.Engine;
+using SpecAI.Extensions.Gguf.Forge;
+
+namespace SpecAI.Cli.Bench;
+
+/// <summary>Runs the rows of <c>specai bench</c>: baseline, raw, plain and every speculative mode, on the same target and prompts.</summary>
+internal static class BenchRunner
+{
+    /// <summary>Runs every row on every forged or given pair and temperature, then writes JSON, markdown and the plot.</summary>
+    public static async Task<int> RunAsync(BenchSettings s, CancellationToken ct)
+    {
+        if (s.Target is not null && s.Family is not null)
+        {
+            throw new ArgumentException("--family forges its own target and draft; it cannot be combined with --target.");
+        }
+
+        if (s.Target is not null && s.Agreements.Length > 1)
+        {
+            throw new ArgumentException("--agreements forges families; it cannot be combined with --target.");
+        }
+
+        int threads = Math.Max(1, Environment.ProcessorCount);
+        var results = new List<RunResult>();
+        var inputs = new Dictionary<RunResult, BoundInputs>();
+        var machineCost = new Dictionary<int, (long Calls, double TotalMs)>();
+        string targetName = "", draftName = "";
+        var total = Stopwatch.StartNew();
+
+        foreach (double requested in s.Agreements)
+        {
+            string targetPath, draftPath;
+            double? agreement = null, calibrated = null;
+            if (s.Target is null)
+            {
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"forging family (agreement {requested}) into {ForgeCommand.DefaultCache()} ..."));
+                var family = LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), s.Family is { } name
+                    ? ForgeCommand.NamedFamilyOptions(name, s.Tokenizers, requested, ForgeFamilyScale.Bench)
+                    : ForgeCommand.FamilyOptions(requested, 32_000));
+                (targetPath, draftPath, agreement, calibrated) = (family.TargetPath, family.DraftPath, requested, family.CalibratedAgreement);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"target {targetPath}\ndraft  {draftPath}\ncalibrated agreement {family.CalibratedAgreement:F3}, MAC cost ratio {family.CostRatio:F1}"));
+            }
+            else
+            {
+                targetPath = s.Target;
+                draftPath = s.Draft ?? throw new ArgumentException("--draft is required with --target.");
+            }
+
+            (targetName, draftName) = (Path.GetFileName(targetPath), Path.GetFileName(draftPath));
+
+            // Baseline: LLamaSharp's own IChatClient over a StatelessExecutor (fresh KV per request by construction).
+            var mp = new ModelParams(targetPath) { ContextSize = 2048, Threads = threads, BatchThreads = threads };
+            using var weights = LLamaWeights.LoadFromFile(mp);
+            using IChatClient baseline = new StatelessExecutor(weights, mp).AsChatClient();
+
+            var options = new SpeculativeChatClientOptions
+            {
+                TargetModelPath = targetPath,
+                DraftModelPath = draftPath,
+                ContextSize = 2048,
+                Temperature = s.Temperatures[0],
+                MaxOutputTokens = s.MaxTokens,
+                Seed = 1234,
+                Threads = threads,
+            };
+            using var client = await SpeculativeChatClient.CreateAsync(options, cancellationToken: ct);
+
+            foreach (double temperature in s.Temperatures)
+            {
+                var group = new List<RunResult>();
+                var b = await TimeAsync(baseline, s, temperature, new ChatOptions(), text => weights.Tokenize(text, false, false, Encoding.UTF8).Length, ct);
+                group.Add(new RunResult
+                {
+                    Name = "baseline", Mode = "llamasharp", Verifier = "-", TokensPerSecond = b.Median, GeneratedTokens = b.Tokens,
+                    Agreement = agreement, CalibratedAgreement = calibrated, Temperature = temperature, Repeats = b.Rates.Count, TokensPerSecondRuns = b.Rates,
+                });
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[a={agreement} T={temperature}] baseline: {b.Median:F1} tok/s"));
+
+                // Native speed: a plain LLamaSharp greedy loop on the same target and prompts, in its own process.
+                if (temperature <= 0)
+                {
+                    var promptTokens = BenchCommand.Prompts.Select(p => client.TokenizePrompt([new ChatMessage(ChatRole.User, p)], null)).ToList();
+                    var raw = RawDecodeCommand.RunChild(targetPath, promptTokens, s.MaxTokens, s.Repeats, threads, [1]);
+                    group.Add(new RunResult
+                    {
+                        Name = "raw", Mode = "raw", Verifier = "-", TokensPerSecond = raw.TokensPerSecond, Agreement = agreement, CalibratedAgreement = calibrated,
+                        Temperature = temperature, Repeats = raw.TokensPerSecondRuns.Count, TokensPerSecondRuns = raw.TokensPerSecondRuns,
+                    });
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[a={agreement} T={temperature}] raw: {raw.TokensPerSecond:F1} tok/s"));
+                }
+
+                double singleTokenMs = double.NaN;
+                async Task Run(RunSpec spec)
+                {
+                    var (result, bound, single) = await RunSpecAsync(client, s, spec, temperature, agreement, calibrated, singleTokenMs, ct);
+                    if (spec.Mode == SpeculationMode.None)
+                    {
+                        singleTokenMs = single;
+                    }
+
+                    if (bound is not null)
+                    {
+                        inputs[result] = bound;
+                    }
+
+                    group.Add(result);
+                }
+
+                await Run(new("none", SpeculationMode.None, "-", 0, 1));
+                int[] lengths = s.Sweep ? [2, 3, 4] : [2, 3, 4, 6];
+                foreach (int g in lengths)
+                {
+                    await Run(new($"draft-g{g}", SpeculationMode.DraftModel, "standard", g, 1));
+                }
+
+                // Best single-draft length among 2, 3, 4: the multi-draft rows use it too.
+                var best = group.Where(r => r.Mode == nameof(SpeculationMode.DraftModel) && r.DraftLength <= 4 && r.TokensPerSecond is not null)
+                    .MaxBy(r => r.TokensPerSecond);
+                int bestG = best?.DraftLength ?? 3;
+                if (best is not null)
+                {
+                    best.BestDraft = true;
+                }
+
+                await Run(new("adaptive-g4", SpeculationMode.DraftModel, "standard", 4, 1, Adaptive: true));
+                foreach (var (verifier, k) in MultiRows(temperature, s.Sweep))
+                {
+                    await Run(new($"multi-{verifier}-k{k}-g{bestG}", SpeculationMode.MultiDraft, verifier, bestG, k));
+                }
+
+                if (!s.Sweep)
+                {
+                    await Run(new("lookup-g4", SpeculationMode.PromptLookup, "standard", 4, 1));
+                }
+
+                double baseTps = group[0].TokensPerSecond ?? double.NaN;
+                double noneTps = group.First(r => r.Name == "none").TokensPerSecond ?? double.NaN;
+                double rawTps = group.FirstOrDefault(r => r.Name == "raw")?.TokensPerSecond ?? double.NaN;
+                foreach (var r in group.Where(r => r.TokensPerSecond is not null))
+                {
+                    r.SpeedupVsBaseline = BenchMath.Finite(r.TokensPerSecond!.Value / baseTps);
+                    r.SpeedupVsNone = BenchMath.Finite(r.TokensPerSecond.Value / noneTps);
+                    r.SpeedupVsRaw = BenchMath.Finite(r.TokensPerSecond.Value / rawTps);
+                    if (r.BoundSpeedup is { } bound)
+                    {
+                        r.Efficiency = BenchMath.Finite(r.TokensPerSecond.Value / noneTps / bound);
+                    }
+                }
+
+                results.AddRange(group);
+            }
+
+            foreach (var (n, (calls, meanMs)) in client.Statistics.TargetBatchCost())
+            {
+                var (c0, t0) = machineCost.GetValueOrDefault(n);
+                machineCost[n] = (c0 + calls, t0 + calls * meanMs);
+            }
+        }
+
+        // Machine-level batch-cost curve b(n) = mean ms of an n-token target batch / mean ms of one token.
+        var samples = BenchMath.BatchCostSamples(machineCost);
+        var curve = samples.Where(p => p.Calls >= 2).ToDictionary(p => p.Tokens, p => p.Ratio);
+        foreach (var (r, x) in inputs)
+        {
+            long steps = x.BatchCalls.Values.Sum();
+            if (steps == 0 || curve.Count == 0)
+            {
+                continue;
+            }
+
+            // Expected cost of one verify batch in single-token units: b(g+1) for a fixed chain; for adaptive and
+            // multi-draft rows the mean of b(n) over the batch sizes the run actually decoded.
+            double bMean = x.BatchCalls.Sum(kv => kv.Value * BatchCostCurve.Estimate(curve, kv.Key)) / steps;
+            r.MeanVerifyBatch = BenchMath.Finite((double)x.BatchCalls.Sum(kv => (long)kv.Key * kv.Value) / steps);
+            r.BatchCostFactor = BenchMath.Finite(bMean);
+            r.BoundSpeedupBatchCost = BenchMath.Finite(SpeculationBounds.Speedup(x.A, x.G, x.C, bMean));
+            if (r.SpeedupVsNone is { } vsNone && r.BoundSpeedupBatchCost is { } boundBatch)
+            {
+                r.EfficiencyBatchCost = BenchMath.Finite(vsNone / boundBatch);
+            }
+        }
+
+        var report = new BenchReport
+        {
+            Runs = results,
+            BatchCostCurve = new SortedDictionary<int, double>(curve),
+            BatchCostSamples = samples,
+            Machine = new MachineInfo
+            {
+                Cores = Environment.ProcessorCount,
+                Os = RuntimeInformation.OSDescription,
+                Runtime = RuntimeInformation.FrameworkDescription,
+                Architecture = RuntimeInformation.ProcessArchitecture.ToString(),
+                Cpu = BenchOutput.CpuModel(),
+                Backend = "LLamaSharp.Backend.Cpu 0.30.0",
+                Command = "specai " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                Target = targetName,
+                Draft = draftName,
+                MaxTokens = s.MaxTokens,
+                Repeats = s.Repeats,
+                Temperature = s.Temperatures[0],
+                Temperatures = s.Temperatures,
+                Agreements = s.Target is null ? s.Agreements : [],
+                SingleTokenTargetMs = BenchMath.Finite(samples.FirstOrDefault(p => p.Tokens == 1)?.MeanMilliseconds ?? double.NaN),
+                WallSeconds = Math.Round(total.Elapsed.TotalSeconds, 1),
+            },
+        };
+        string table = BenchMarkdown.Table(report, s.Sweep);
+        Console.WriteLine(table);
+        if (s.Json is { } jsonPath)
+        {
+            BenchOutput.Write(jsonPath, JsonSerializer.Serialize(report, BenchOutput.JsonOptions));
+        }
+
+        if (s.Markdown is { } mdPath)
+        {
+            BenchOutput.Write(mdPath, table);
+        }
+
+        if (s.Plot is { } plotPath)
+        {
+            BenchPlot.Write(report, s, plotPath);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Multi-draft rows: at T = 0 every lossless rule is greedy matching, so only deterministic top-k drafts differ.</summary>
+    private static IEnumerable<(string Verifier, int K)> MultiRows(double temperature, bool sweep)
+    {
+        if (temperature <= 0)
+        {
+            return [("topk", 2)];
+        }
+
+        return sweep ? [("kseq", 2)] : [("kseq", 2), ("kseq", 4), ("rrs-wor", 2), ("greedy-draft", 2)];
+    }
+
+    private static async Task<(RunResult Result, BoundInputs? Bound, double SingleTokenMs)> RunSpecAsync(
+        SpeculativeChatClient client, BenchSettings s, RunSpec spec, double temperature, double? agreement, double? calibrated, double singleTokenMs, CancellationToken ct)
+    {
+        var chat = new ChatOptions { AdditionalProperties = [] };
+        chat.AdditionalProperties[SpeculativeChatOptionKeys.Mode] = spec.Mode.ToString();
+        if (spec.Mode != SpeculationMode.None)
+        {
+            chat.AdditionalProperties[SpeculativeChatOptionKeys.DraftLength] = spec.DraftLength;
+            chat.AdditionalProperties[SpeculativeChatOptionKeys.Verifier] = spec.Verifier;
+            chat.AdditionalProperties[SpeculativeChatOptionKeys.DraftCount] = spec.DraftCount;
+            chat.AdditionalProperties[SpeculativeChatOptionKeys.Adaptive] = spec.Adaptive;
+        }
+
+        var result = new RunResult
+        {
+            Name = spec.Name, Mode = spec.Mode.ToString(), Verifier = spec.Verifier, DraftLength = spec.DraftLength, DraftCount = spec.DraftCount,
+            Adaptive = spec.Adaptive, Agreement = agreement, CalibratedAgreement = calibrated, Temperature = temperature,
+        };
+        BoundInputs? bound = null;
+        double single = double.NaN;
+        try
+        {
+            StatisticsSnapshot? before = null;
+            var r = await TimeAsync(client, s, temperature, chat, null, ct, afterWarmup: () => before = StatisticsSnapshot.Of(client.Statistics));
+            var d = StatisticsSnapshot.Of(client.Statistics) - before!;
+            result.TokensPerSecond = r.Median;
+            result.TokensPerSecondRuns = r.Rates;
+            result.Repeats = r.Rates.Count;
+            result.GeneratedTokens = r.Tokens;
+            result.TargetCalls = d.TargetCalls;
+            result.StepsWithSpeculationOff = d.SpeculationOff;
+            result.TargetMsPerCall = BenchMath.Finite(d.TargetMs / d.TargetCalls);
+            result.VerifyMsPerCall = BenchMath.Finite(d.VerifyMs / d.TargetCalls);
+            if (spec.Adaptive)
+            {
+                result.FinalDraftLength = client.Statistics.CurrentDraftLength;
+            }
+
+            if (d.SingleCalls > 0)
+            {
+                single = d.SingleMs / d.SingleCalls;
+            }
+
+            double unit = spec.Mode == SpeculationMode.None ? single : singleTokenMs;
+            if (d.Drafted > 0 && d.TargetCalls > 0)
+            {
+                result.AcceptanceRate = (double)d.Accepted / d.Drafted;
+                result.MeanAcceptedLength = (double)d.Accepted / d.TargetCalls;
+                double g = (double)d.Drafted / d.TargetCalls / spec.DraftCount; // drafted tokens per draft sequence per step
+                double a = SpeculationBounds.AcceptanceFromMeanAccepted(result.MeanAcceptedLength.Value, g);
+                double draftStepMs = d.DraftCalls > 0 ? d.DraftMs / d.DraftCalls : double.NaN;
+
+                // Multi-draft decodes k drafts per batch; PromptLookup has no draft model (c = 0).
+                double c = spec.Mode == SpeculationMode.PromptLookup ? d.DraftMs / Math.Max(1, d.Drafted) / unit : draftStepMs / unit;
+                result.DraftTokensPerStep = BenchMath.Finite(g);
+                result.PerTokenAcceptance = BenchMath.Finite(a);
+                result.CostRatio = BenchMath.Finite(c);
+                result.BoundSpeedup = BenchMath.Finite(SpeculationBounds.Speedup(a, g, c));
+                if (double.IsFinite(c))
+                {
+                    bound = new BoundInputs(a, g, c, d.BatchCalls);
+                }
+            }
+
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[a={agreement} T={temperature}] {spec.Name}: {r.Median:F1} tok/s, target calls {d.TargetCalls}, acc {result.AcceptanceRate:F3}, c {result.CostRatio:F3}"));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            result.Status = "skipped: " + ex.GetType().Name + ": " + ex.Message;
+            Console.Error.WriteLine($"{spec.Name}: {result.Status}");
+        }
+
+        return (result, bound, single);
+    }
+
+    /// <summary>Warm-up request, then <c>Repeats</c> timed requests, each a new one-message conversation with a different prompt.</summary>
+    private static async Task<(double Median, long Tokens, List<double> Rates)> TimeAsync(
+        IChatClient client, BenchSettings s, double temperature, ChatOptions baseOptions, Func<string, int>? countTokens, CancellationToken ct, Action? afterWarmup = null)
+    {
+        ChatOptions Options()
+        {
+            var o = baseOptions.Clone();
+            o.MaxOutputTokens = s.MaxTokens;
+            o.Temperature = (float)temperature;
+            o.Seed = 1234;
+            return o;
+        }
+
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hello, warm up please.")], Options(), ct);
+        afterWarmup?.Invoke();
+        var rates = new List<double>();
+        long tokens = 0;
+        for (int i = 0; i < s.Repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, BenchCommand.Prompts[i % BenchCommand.Prompts.Length])], Options(), ct);
+            sw.Stop();
+            long n = response.Usage?.OutputTokenCount ?? countTokens?.Invoke(response.Text) ?? 0;
+            tokens += n;
+            rates.Add(Math.Round(n / sw.Elapsed.TotalSeconds, 2));
+        }
+
+        return (BenchMath.Median(rates), tokens, rates);
+    }
+}

@@ -1,0 +1,76 @@
+namespace SpecAI.Cli.Bench;
+
+/// <summary>One benchmark row.</summary>
+internal sealed class RunResult
+{
+    public required string Name { get; init; }
+
+    public required string Mode { get; init; }
+
+    public required string Verifier { get; init; }
+
+    public int DraftLength { get; init; }
+
+    public int DraftCount { get; init; } = 1;
+
+    public bool Adaptive { get; init; }
+
+    public double? Agreement { get; init; }
+
+    public double? CalibratedAgreement { get; init; }
+
+    public double Temperature { get; init; }
+
+    /// <summary>Median over the timed requests.</summary>
+    public double? TokensPerSecond { get; set; }
+
+    public List<double>? TokensPerSecondRuns { get; set; }
+
+    public int Repeats { get; set; }
+
+    public long GeneratedTokens { get; set; }
+
+    public long? TargetCalls { get; set; }
+
+    public double? TargetMsPerCall { get; set; }
+
+    public double? VerifyMsPerCall { get; set; }
+
+    public long? StepsWithSpeculationOff { get; set; }
+
+    public int? FinalDraftLength { get; set; }
+
+    public double? AcceptanceRate { get; set; }
+
+    public double? MeanAcceptedLength { get; set; }
+
+    public double? DraftTokensPerStep { get; set; }
+
+    public double? PerTokenAcceptance { get; set; }
+
+    public double? CostRatio { get; set; }
+
+    public double? BoundSpeedup { get; set; }
+
+    public double? Efficiency { get; set; }
+
+    public double? MeanVerifyBatch { get; set; }
+
+    public double? BatchCostFactor { get; set; }
+
+    public double? BoundSpeedupBatchCost { get; set; }
+
+    public double? EfficiencyBatchCost { get; set; }
+
+    public double? SpeedupVsNone { get; set; }
+
+    public double? SpeedupVsBaseline { get; set; }
+
+    /// <summary>Tokens/s relative to the plain LLamaSharp greedy loop in its own process (row <c>raw</c>, T = 0 only).</summary>
+    public double? SpeedupVsRaw { get; set; }
+
+    /// <summary>Fastest single-draft length among 2, 3, 4 in its (agreement, temperature) group.</summary>
+    public bool BestDraft { get; set; }
+
+    public string? Status { get; set; }
+}

@@ -1,0 +1,294 @@
+namespace SpecAI.Extensions.Engine;
+
+/// <summary>
+/// The sequences of one model's KV cache: recycles sequence ids (llama.cpp rejects ids at or above its
+/// sequence count), keeps finished conversations as idle slots for prompt prefix reuse, shares a common
+/// prefix between conversations by copying a whole sequence, and forks and drops draft branches with
+/// whole-sequence operations.
+/// </summary>
+/// <remarks>
+/// Every removal is checked: a recurrent or hybrid model cannot drop part of a sequence, so a failed
+/// trim empties the sequence instead (the conversation is then prefilled again) and a failed rollback of
+/// drafts is an error (speculation is refused for such models before it starts).
+/// </remarks>
+internal sealed class ModelMemory
+{
+    /// <summary>Shortest prefix worth sharing by copying another conversation's sequence (a system prompt, say).</summary>
+    public const int MinSharedPrefix = 16;
+
+    private readonly SortedSet<int> _free = new();
+    private readonly List<SequenceSlot> _idle = new();
+    private readonly List<SequenceSlot> _active = new();
+    private long _clock;
+
+    public ModelMemory(IModelSession session)
+    {
+        Session = session;
+        for (int id = 0; id < session.MaxSequences; id++)
+        {
+            _free.Add(id);
+        }
+    }
+
+    public IModelSession Session { get; }
+
+    /// <summary>KV cells held by idle conversations (freed on demand).</summary>
+    public int IdleCells
+    {
+        get
+        {
+            int cells = 0;
+            foreach (var slot in _idle)
+            {
+                cells += slot.Cached.Count;
+            }
+
+            return cells;
+        }
+    }
+
+    /// <summary>Sequence ids that can be taken now (free, or held by an idle conversation).</summary>
+    public int AvailableSequences => _free.Count + _idle.Count;
+
+    /// <summary>Tokens held by the most recently used idle conversation (0 when none).</summary>
+    public int MostRecentIdleCount => _idle.Count == 0 ? 0 : _idle.MaxBy(s => s.LastUsed)!.Cached.Count;
+
+    /// <summary>
+    /// A slot for a conversation of <paramref name="tokens"/>, reusing the longest cached prefix of at most
+    /// <paramref name="usable"/> tokens: an idle conversation's sequence, else a copy of any conversation's.
+    /// </summary>
+    public SequenceSlot Acquire(IReadOnlyList<int> tokens, int usable)
+    {
+        SequenceSlot? bestIdle = null;
+        int bestIdleCommon = 0;
+        foreach (var slot in _idle)
+        {
+            int common = slot.CommonPrefix(tokens, usable);
+            if (common > bestIdleCommon || (common == bestIdleCommon && bestIdle is not null && slot.LastUsed > bestIdle.LastUsed))
+            {
+                (bestIdle, bestIdleCommon) = (slot, common);
+            }
+        }
+
+        SequenceSlot? source = null;
+        int sourceCommon = 0;
+        if (Session.HasUnifiedKvCache && Session.SupportsPartialRemoval)
+        {
+            foreach (var slot in _active.Concat(_idle))
+            {
+                int common = slot.CommonPrefix(tokens, usable);
+                if (common >= MinSharedPrefix && common > sourceCommon)
+                {
+                    (source, sourceCommon) = (slot, common);
+                }
+            }
+        }
+
+        SequenceSlot acquired;
+        if (bestIdle is not null && bestIdleCommon > 0 && bestIdleCommon >= sourceCommon)
+        {
+            _idle.Remove(bestIdle);
+            acquired = bestIdle;
+            Truncate(acquired, bestIdleCommon);
+        }
+        else if (source is not null)
+        {
+            acquired = new SequenceSlot(TakeSequence(keep: source));
+            Session.CopySequence(source.Sequence, acquired.Sequence);
+            acquired.Cached.AddRange(source.Cached);
+            Truncate(acquired, sourceCommon);
+        }
+        else
+        {
+            acquired = new SequenceSlot(TakeSequence(keep: null));
+        }
+
+        acquired.LastUsed = ++_clock;
+        _active.Add(acquired);
+        return acquired;
+    }
+
+    /// <summary>Ends a conversation: kept as an idle slot for prefix reuse, or emptied and its id freed.</summary>
+    public void Release(SequenceSlot slot, bool keep)
+    {
+        if (!_active.Remove(slot))
+        {
+            return;
+        }
+
+        DropBranches(slot, keepSequence: slot.Sequence);
+        if (keep && slot.Cached.Count > 0)
+        {
+            slot.LastUsed = ++_clock;
+            _idle.Add(slot);
+        }
+        else
+        {
+            Free(slot.Sequence);
+            slot.Cached.Clear();
+        }
+    }
+
+    /// <summary>Frees the least recently used idle conversation; false when there is none.</summary>
+    public bool EvictIdle()
+    {
+        if (_idle.Count == 0)
+        {
+            return false;
+        }
+
+        var victim = _idle.MinBy(s => s.LastUsed)!;
+        _idle.Remove(victim);
+        Free(victim.Sequence);
+        victim.Cached.Clear();
+        return true;
+    }
+
+    /// <summary>Removes positions <paramref name="count"/> and later from the main sequence; when the model cannot, empties it.</summary>
+    public void Truncate(SequenceSlot slot, int count)
+    {
+        if (count >= slot.Cached.Count)
+        {
+            return;
+        }
+
+        if (count == 0 || !Session.RemoveTokens(slot.Sequence, count))
+        {
+            // A recurrent state cannot be cut back: start the conversation over.
+            Session.RemoveTokens(slot.Sequence, 0);
+            slot.Cached.Clear();
+            return;
+        }
+
+        slot.Cached.RemoveRange(count, slot.Cached.Count - count);
+    }
+
+    /// <summary>Empties a slot's sequences (its step failed half-way).</summary>
+    public void Clear(SequenceSlot slot)
+    {
+        DropBranches(slot, keepSequence: slot.Sequence);
+        Session.RemoveTokens(slot.Sequence, 0);
+        slot.Cached.Clear();
+    }
+
+    /// <summary>Copies the main sequence into up to <paramref name="branchCount"/> - 1 further sequences; returns the branch count made.</summary>
+    public int Fork(SequenceSlot slot, int branchCount)
+    {
+        slot.Branches.Clear();
+        if (branchCount <= 1)
+        {
+            return 1;
+        }
+
+        if (!Session.HasUnifiedKvCache)
+        {
+            throw new InvalidOperationException($"Multi-draft speculation needs a unified KV cache, and '{Session.ModelName}' has a non-unified one; a shared token cannot span sequences there.");
+        }
+
+        slot.Branches.Add(slot.Sequence);
+        while (slot.Branches.Count < branchCount && AvailableSequences > 0)
+        {
+            int id = TakeSequence(keep: slot);
+            Session.CopySequence(slot.Sequence, id);
+            slot.Branches.Add(id);
+        }
+
+        if (slot.Branches.Count == 1)
+        {
+            slot.Branches.Clear();
+            return 1;
+        }
+
+        return slot.Branches.Count;
+    }
+
+    /// <summary>
+    /// Keeps the winning branch's sequence as the main one, trimmed to the first <paramref name="validCount"/>
+    /// committed tokens, and drops every other branch.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model cannot remove the rejected drafts (recurrent state).</exception>
+    public void Commit(SequenceSlot slot, int winnerBranch, int validCount, ReadOnlySpan<int> committed, bool drafted)
+    {
+        int winner = slot.BranchSequence(winnerBranch);
+        DropBranches(slot, keepSequence: winner);
+        slot.Sequence = winner;
+        if ((drafted || slot.Cached.Count > validCount) && !Session.RemoveTokens(winner, validCount))
+        {
+            throw new InvalidOperationException($"'{Session.ModelName}' cannot remove rejected draft tokens from its KV cache (a recurrent or hybrid model); speculation is not possible with it.");
+        }
+
+        slot.Cached.Clear();
+        slot.Cached.AddRange(committed[..validCount]);
+        slot.LastUsed = ++_clock;
+    }
+
+    /// <summary>Empties every sequence (after an error the KV state is unknown); live slots keep their ids and restart empty.</summary>
+    public void Reset()
+    {
+        for (int id = 0; id < Session.MaxSequences; id++)
+        {
+            Session.RemoveTokens(id, 0);
+        }
+
+        foreach (var slot in _idle)
+        {
+            slot.Cached.Clear();
+        }
+
+        _idle.Clear();
+        _free.Clear();
+        for (int id = 0; id < Session.MaxSequences; id++)
+        {
+            _free.Add(id);
+        }
+
+        foreach (var slot in _active)
+        {
+            slot.Branches.Clear();
+            slot.Cached.Clear();
+            _free.Remove(slot.Sequence);
+        }
+    }
+
+    private void DropBranches(SequenceSlot slot, int keepSequence)
+    {
+        foreach (int id in slot.Branches)
+        {
+            if (id != keepSequence)
+            {
+                Free(id);
+            }
+        }
+
+        if (slot.Branches.Count > 0 && slot.Sequence != keepSequence)
+        {
+            // The old main sequence lost: it was one of the branches and is freed above.
+            slot.Sequence = keepSequence;
+        }
+
+        slot.Branches.Clear();
+    }
+
+    private void Free(int id)
+    {
+        Session.RemoveTokens(id, 0);
+        _free.Add(id);
+    }
+
+    private int TakeSequence(SequenceSlot? keep)
+    {
+        if (_free.Count == 0)
+        {
+            // Take the id of the least recently used idle conversation (never the one being copied).
+            var victim = _idle.Where(s => s != keep).MinBy(s => s.LastUsed)
+                ?? throw new InvalidOperationException($"Every sequence of '{Session.ModelName}' is in use ({Session.MaxSequences}); raise the sequence count.");
+            _idle.Remove(victim);
+            Free(victim.Sequence);
+            victim.Cached.Clear();
+        }
+
+        int id = _free.Min;
+        _free.Remove(id);
+        return id;
+    }
+}

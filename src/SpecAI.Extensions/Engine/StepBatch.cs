@@ -1,0 +1,351 @@
+using System.Runtime.InteropServices;
+using SpecAI.Extensions.Drafting;
+
+namespace SpecAI.Extensions.Engine;
+
+/// <summary>
+/// One engine step over every running request: who decodes and who only prefills, each request's draft
+/// plan, one draft-model pass for all, ONE target batch for all, then each request's verification and
+/// rollback. The data flow a reader should see: draft -> verify -> commit.
+/// </summary>
+internal sealed class StepBatch
+{
+    private readonly ModelMemory _target;
+    private readonly ModelDraftSource? _drafter;
+    private readonly AdaptiveDraftPolicy _policy;
+    private readonly TimeProvider _time;
+    private readonly DecodeBatch _batch = new();
+    private readonly List<GenerationRequest> _decoding = new();
+    private readonly List<(GenerationRequest Request, int End)> _prefilling = new();
+    private readonly List<DraftJob> _jobs = new();
+    private readonly List<int> _sequences = new();
+
+    public StepBatch(ModelMemory target, ModelDraftSource? drafter, AdaptiveDraftPolicy policy, TimeProvider time)
+    {
+        _target = target;
+        _drafter = drafter;
+        _policy = policy;
+        _time = time;
+    }
+
+    public int PrefillChunkSize { get; set; } = 128;
+
+    private IModelSession Target => _target.Session;
+
+    public void Run(IReadOnlyList<GenerationRequest> requests)
+    {
+        int budget = Classify(requests);
+        Plan(budget);
+        Draft();
+        DecodeTarget();
+        VerifyAndCommit();
+    }
+
+    /// <summary>Requests whose prompt is in KV (but for what fits this batch) decode; the others prefill a chunk. Returns the rows left for draft trees.</summary>
+    private int Classify(IReadOnlyList<GenerationRequest> requests)
+    {
+        _decoding.Clear();
+        _prefilling.Clear();
+        int budget = Target.MaxBatchSize;
+        int chunkLimit = requests.Count > 1 ? PrefillChunkSize : budget;
+        var waiting = new List<GenerationRequest>();
+        foreach (var request in requests)
+        {
+            int missing = request.TargetPrefix - request.TargetSlot!.Cached.Count;
+            if (missing + 1 <= Math.Min(chunkLimit + 1, budget))
+            {
+                _decoding.Add(request);
+                budget -= missing + 1;
+            }
+            else
+            {
+                waiting.Add(request);
+            }
+        }
+
+        foreach (var request in waiting)
+        {
+            int start = request.TargetSlot!.Cached.Count;
+            int chunk = Math.Min(request.TargetPrefix - start, Math.Min(chunkLimit, budget));
+            if (chunk > 0)
+            {
+                _prefilling.Add((request, start + chunk));
+                budget -= chunk;
+            }
+        }
+
+        return budget;
+    }
+
+    /// <summary>
+    /// Draft length and count per decoding request: its own settings, or for adaptive requests the policy's
+    /// choice — per request when it runs alone, one plan maximising the whole batch's tokens/s under load.
+    /// </summary>
+    private void Plan(int budget)
+    {
+        int speculating = 0, maxLength = 0, maxCount = 1, otherRows = 0;
+        foreach (var request in _decoding)
+        {
+            // Only adaptive requests follow the load; the others draft as configured, so a seed fixes their answer.
+            if (request.HasDrafter && request.Settings.DraftLength > 0 && request.Settings.Adaptive)
+            {
+                speculating++;
+                maxLength = Math.Max(maxLength, request.Settings.DraftLength);
+                maxCount = Math.Max(maxCount, request.MaxBranchCount);
+            }
+            else
+            {
+                otherRows += 1 + (request.HasDrafter ? request.MaxBranchCount * request.Settings.DraftLength : 0);
+            }
+        }
+
+        foreach (var (request, end) in _prefilling)
+        {
+            otherRows += end - request.TargetSlot!.Cached.Count;
+        }
+
+        bool alone = _decoding.Count == 1 && _prefilling.Count == 0;
+        DraftPlan? shared = speculating > 0 && !alone ? _policy.ChooseShared(maxLength, maxCount, speculating, otherRows) : null;
+        int targetSpare = _target.AvailableSequences;
+        int draftSpare = _drafter?.Memory.AvailableSequences ?? 0;
+        foreach (var request in _decoding)
+        {
+            var settings = request.Settings;
+            int n = request.Tokens.Count;
+            var plan = new DraftPlan(0, 1, IsProbe: false);
+            bool adaptive = false;
+            if (request.HasDrafter)
+            {
+                adaptive = settings.Adaptive;
+                plan = shared is { } s && adaptive
+                    ? new DraftPlan(Math.Min(s.Length, settings.DraftLength), Math.Min(s.Count, request.MaxBranchCount), s.IsProbe)
+                    : settings.Adaptive ? _policy.Choose(settings.DraftLength, request.MaxBranchCount) : new DraftPlan(settings.DraftLength, request.MaxBranchCount, IsProbe: false);
+            }
+
+            int count = Math.Max(1, Math.Min(plan.Count, 1 + targetSpare));
+            if (request.UsesDraftModel)
+            {
+                // Text drafting proposes one deterministic branch.
+                count = _drafter!.DraftsText ? 1 : Math.Min(count, 1 + draftSpare);
+            }
+
+            int length = Math.Min(plan.Length, settings.MaxTokens - request.Generated - 1);
+            length = Math.Min(length, (request.ContextLimit - n) / count);
+            length = Math.Min(length, budget / count);
+            if (request.UsesDraftModel)
+            {
+                length = Math.Min(length, (_drafter!.Session.ContextSize - n) / count);
+            }
+
+            if (length <= 0)
+            {
+                (length, count) = (0, 1);
+            }
+
+            if (length > 0)
+            {
+                budget -= count * length;
+                targetSpare -= count - 1;
+                draftSpare -= request.UsesDraftModel ? count - 1 : 0;
+            }
+
+            request.StepDraftLength = length;
+            request.Plan = plan;
+            request.Tree.Reset(request.Tokens[n - 1], count, request.VocabularySize);
+            if (request.HasDrafter)
+            {
+                request.Statistics.RecordDraftPlan(length, count, speculationOff: adaptive && plan.Length == 0);
+            }
+        }
+    }
+
+    private void Draft()
+    {
+        _jobs.Clear();
+        int maxLength = 0, rows = 0;
+        foreach (var request in _decoding)
+        {
+            int length = request.StepDraftLength;
+            if (length == 0)
+            {
+                continue;
+            }
+
+            var draftRequest = new DraftRequest(request.Tokens, request.Generated, request.Verifier.Scheme, request.Processor, request.Random, request.Statistics);
+            request.Drafter?.Draft(draftRequest, request.Tree, length);
+            if (request.UsesDraftModel)
+            {
+                request.DraftJob = new DraftJob(draftRequest, request.Tree, request.DraftSlot!, length) { Bridge = request.DraftBridge, ContextLimit = request.DraftContextLimit };
+                _jobs.Add(request.DraftJob);
+            }
+
+            maxLength = Math.Max(maxLength, length);
+            rows += request.Tree.BranchCount;
+        }
+
+        bool prefill = false;
+        foreach (var (request, end) in _prefilling)
+        {
+            if (request.UsesDraftModel)
+            {
+                var draftRequest = new DraftRequest(request.Tokens, request.Generated, request.Verifier.Scheme, request.Processor, request.Random, request.Statistics);
+                _jobs.Add(new DraftJob(draftRequest, request.Tree, request.DraftSlot!, 0) { PrefillTo = end, Bridge = request.DraftBridge, ContextLimit = request.DraftContextLimit });
+                prefill = true;
+            }
+        }
+
+        if (_jobs.Count == 0)
+        {
+            return;
+        }
+
+        long started = _time.GetTimestamp();
+        _drafter!.DraftAll(_jobs);
+        if (maxLength > 0 && !prefill)
+        {
+            _policy.RecordDraft(maxLength, rows, _time.GetElapsedTime(started));
+        }
+    }
+
+    private void DecodeTarget()
+    {
+        _batch.Clear();
+        foreach (var request in _decoding)
+        {
+            var slot = request.TargetSlot!;
+            var tree = request.Tree;
+            int n = request.Tokens.Count;
+            if (tree.BranchCount > 1 && tree.DraftedCount > 0 && _target.Fork(slot, tree.BranchCount) != tree.BranchCount)
+            {
+                throw new InvalidOperationException($"{tree.BranchCount} draft branches need as many sequences of '{Target.ModelName}'.");
+            }
+
+            // The rest of the prompt (if any) belongs to every branch, like the pending token at the root.
+            BranchSequences(slot, tree.Nodes[0]);
+            var all = CollectionsMarshal.AsSpan(_sequences);
+            for (int i = slot.Cached.Count; i < n - 1; i++)
+            {
+                _batch.Add(request.Tokens[i], i, all, wantLogits: false);
+            }
+
+            for (int i = 0; i < tree.Nodes.Count; i++)
+            {
+                var node = tree.Nodes[i];
+                BranchSequences(slot, node);
+                node.TargetBatchIndex = _batch.Add(node.Token, n - 1 + node.Depth, CollectionsMarshal.AsSpan(_sequences), wantLogits: true);
+            }
+        }
+
+        foreach (var (request, end) in _prefilling)
+        {
+            var slot = request.TargetSlot!;
+            for (int i = slot.Cached.Count; i < end; i++)
+            {
+                _batch.Add(request.Tokens[i], i, slot.Sequence, wantLogits: false);
+            }
+        }
+
+        if (_batch.Count == 0)
+        {
+            return;
+        }
+
+        long started = _time.GetTimestamp();
+        DecodeWithRoom();
+        var elapsed = _time.GetElapsedTime(started);
+        if (_prefilling.Count == 0)
+        {
+            _policy.RecordTargetDecode(_batch.Count, elapsed);
+        }
+
+        foreach (var request in _decoding)
+        {
+            request.Statistics.RecordDecode(true, _batch.Count, elapsed, prefill: false);
+            var slot = request.TargetSlot!;
+            request.Statistics.RecordPrefillTokens(request.TargetPrefix - slot.Cached.Count);
+            for (int i = slot.Cached.Count; i < request.TargetPrefix; i++)
+            {
+                slot.Cached.Add(request.Tokens[i]);
+            }
+        }
+
+        foreach (var (request, end) in _prefilling)
+        {
+            var slot = request.TargetSlot!;
+            request.Statistics.RecordDecode(true, end - slot.Cached.Count, elapsed, prefill: true);
+            request.Statistics.RecordPrefillTokens(end - slot.Cached.Count);
+            for (int i = slot.Cached.Count; i < end; i++)
+            {
+                slot.Cached.Add(request.Tokens[i]);
+            }
+        }
+    }
+
+    /// <summary>Decodes the target batch; when the KV cache is full, frees idle conversations and tries once more.</summary>
+    private void DecodeWithRoom()
+    {
+        try
+        {
+            Target.Decode(_batch);
+        }
+        catch (KvCacheFullException) when (_target.IdleCells > 0)
+        {
+            while (_target.EvictIdle())
+            {
+            }
+
+            Target.Decode(_batch);
+        }
+    }
+
+    private void VerifyAndCommit()
+    {
+        foreach (var request in _decoding)
+        {
+            try
+            {
+                var (winner, pathLength) = request.Verify(Target, request.HasDrafter ? _policy : null, request.Tree.BranchCount);
+                var tokens = CollectionsMarshal.AsSpan(request.Tokens);
+                _target.Commit(request.TargetSlot!, winner, tokens.Length - 1, tokens, drafted: request.Tree.DraftedCount > 0);
+                if (request.DraftJob is { } job)
+                {
+                    _drafter!.Commit(job, winner, pathLength, tokens);
+                }
+                else if (request.StepDraftLength > 0)
+                {
+                    request.Drafter?.Commit(winner, pathLength, tokens);
+                }
+            }
+            catch (Exception ex) when (ex is not KvCacheFullException)
+            {
+                // This request's own rule or data failed: only its sequences are in doubt.
+                request.Fail(ex);
+                _target.Clear(request.TargetSlot!);
+                if (request.DraftSlot is { } draftSlot)
+                {
+                    _drafter!.Memory.Clear(draftSlot);
+                }
+            }
+            finally
+            {
+                request.Tree.Release();
+                request.DraftJob = null;
+            }
+        }
+    }
+
+    private void BranchSequences(SequenceSlot slot, DraftNode node)
+    {
+        _sequences.Clear();
+        if (slot.Branches.Count == 0)
+        {
+            _sequences.Add(slot.Sequence);
+            return;
+        }
+
+        foreach (int b in node.Branches)
+        {
+            _sequences.Add(slot.Branches[b]);
+        }
+    }
+}
