@@ -42,7 +42,7 @@ public sealed class DraftTree
         var root = new DraftNode(rootToken, 0, -1);
         for (int b = 0; b < branchCount; b++)
         {
-            root.Branches.Add(b);
+            root.BranchList.Add(b);
             _paths.Add(new List<int>());
         }
 
@@ -84,7 +84,7 @@ public sealed class DraftTree
             node = _nodes.Count - 1;
         }
 
-        _nodes[node].Branches.Add(branch);
+        _nodes[node].BranchList.Add(branch);
         _paths[branch].Add(node);
         Depth = Math.Max(Depth, depth);
         return node;
