@@ -58,7 +58,7 @@ public sealed class SpeculativeChatClient : IChatClient
             _logger = (ILogger?)loggerFactory?.CreateLogger<SpeculativeChatClient>() ?? NullLogger.Instance;
             _engine = new SpeculativeEngine(_target, _draft is null ? null : new ModelDraftSource(_draft, loaded.Vocabulary));
             _scheduler.Attach(_engine);
-            _formatter = new ChatPromptFormatter(_target.Weights, _options.ToolCallFormat);
+            _formatter = new ChatPromptFormatter(_target.Weights, _options.ToolCallFormat, _logger, _target.ModelName);
             _stopTokens = EndOfGenerationTokens(_target.Weights);
             _tokenTexts = new Lazy<string[]>(() => DecodeVocabulary(_target.Weights));
             _constraints = new RequestConstraints(() => TokenTexts, _stopTokens, _formatter.ToolFormat);
@@ -86,7 +86,7 @@ public sealed class SpeculativeChatClient : IChatClient
 
         _logger.LogInformation(
             "Speculative chat client ready: target {Target}, draft {Draft}, mode {Mode}, template {Template}, up to {Concurrent} concurrent requests",
-            _target.ModelName, _draft?.ModelName ?? "(none)", _options.EffectiveMode, _formatter.HasTemplate ? "GGUF" : "ChatML fallback", _options.MaxConcurrentRequests);
+            _target.ModelName, _draft?.ModelName ?? "(none)", _options.EffectiveMode, _formatter.UsesTemplate ? "GGUF" : "ChatML fallback", _options.MaxConcurrentRequests);
     }
 
     /// <summary>Provider name, default model id (the target file's name).</summary>

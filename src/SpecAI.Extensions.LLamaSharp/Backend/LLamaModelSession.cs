@@ -103,7 +103,7 @@ public sealed class LLamaModelSession : IModelSession
     /// <param name="path">The GGUF file.</param>
     /// <param name="parameters">Model and context parameters (path is taken from <paramref name="path"/>).</param>
     /// <param name="progress">Receives load progress in [0, 1]; whatever it throws is dropped.</param>
-    /// <param name="nativeLogger">Receives llama.cpp's log until the session is disposed (see <see cref="NativeLogging"/>).</param>
+    /// <param name="nativeLogger">Receives llama.cpp's log until the session is disposed (llama.cpp has one process-wide log callback; each session attaches its logger to it).</param>
     /// <param name="cancellationToken">Cancels the load.</param>
     /// <returns>The session.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>

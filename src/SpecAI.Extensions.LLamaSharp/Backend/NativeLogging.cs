@@ -11,7 +11,7 @@ namespace SpecAI.Extensions.Backend;
 /// <para>The callback runs inside native frames (including the native library's own initialisation), so it never
 /// lets an exception out: a logger that throws loses that message, nothing else.</para>
 /// </remarks>
-public static class NativeLogging
+internal static class NativeLogging
 {
     private static readonly Lock Gate = new();
     private static readonly NativeLogConfig.LLamaLogCallback Callback = Forward;

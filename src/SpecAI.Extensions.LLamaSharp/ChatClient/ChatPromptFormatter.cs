@@ -1,5 +1,7 @@
 using LLama;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SpecAI.Extensions.ChatClient.Tools;
 
 namespace SpecAI.Extensions.ChatClient;
@@ -8,21 +10,40 @@ namespace SpecAI.Extensions.ChatClient;
 /// Renders chat messages with the model's own GGUF chat template (through llama.cpp), or ChatML when the
 /// model has none, keeping the template's scaffolding apart from the message content (see <see cref="PromptTokenizer"/>).
 /// </summary>
+/// <remarks>
+/// llama.cpp applies only its built-in template families, not arbitrary Jinja. The template is tried once when the
+/// formatter is made; if the model has none or llama.cpp cannot apply it, every prompt is ChatML and one warning says
+/// so, naming the model and the reason. A request the template cannot render later also falls back to ChatML (warned
+/// once per formatter, i.e. per model load).
+/// </remarks>
 internal sealed class ChatPromptFormatter
 {
     private readonly LLamaWeights _weights;
     private readonly Lazy<PromptTokenizer> _tokenizer;
+    private readonly ILogger _logger;
+    private readonly string _modelName;
+    private int _requestFallbackLogged;
 
-    public ChatPromptFormatter(LLamaWeights weights, ToolCallFormat toolFormat)
+    public ChatPromptFormatter(LLamaWeights weights, ToolCallFormat toolFormat, ILogger? logger = null, string? modelName = null)
     {
         _weights = weights;
         _tokenizer = new Lazy<PromptTokenizer>(() => new PromptTokenizer(weights));
+        _logger = logger ?? NullLogger.Instance;
+        _modelName = modelName ?? "(model)";
         HasTemplate = weights.Metadata.TryGetValue("tokenizer.chat_template", out string? template);
         ToolFormat = ToolPromptRenderer.Resolve(toolFormat, template);
+        UsesTemplate = HasTemplate && CanApplyTemplate();
+        if (!HasTemplate)
+        {
+            _logger.LogWarning("Model {Model} has no chat template (tokenizer.chat_template): prompts use ChatML, which the model may not have been trained on.", _modelName);
+        }
     }
 
-    /// <summary>Whether the GGUF carries a chat template (otherwise ChatML is used).</summary>
+    /// <summary>Whether the GGUF carries a chat template.</summary>
     public bool HasTemplate { get; }
+
+    /// <summary>Whether prompts are rendered with the GGUF's template; false when it has none or llama.cpp cannot apply it (ChatML then).</summary>
+    public bool UsesTemplate { get; }
 
     /// <summary>How tools are rendered for this model.</summary>
     public ToolCallFormat ToolFormat { get; }
@@ -43,19 +64,39 @@ internal sealed class ChatPromptFormatter
     public List<PromptSegment> Format(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         var turns = Turns(messages, options, ToolFormat);
-        if (HasTemplate)
+        if (UsesTemplate)
         {
             try
             {
                 return TemplatePrompt.Render(new LLamaTemplate(_weights, strict: true), turns);
             }
-            catch (Exception ex) when (ex is LLama.Exceptions.RuntimeError or InvalidOperationException or ArgumentException)
+            catch (Exception ex) when (IsTemplateFailure(ex))
             {
-                // llama.cpp knows the built-in template families only; anything else gets ChatML.
+                if (Interlocked.Exchange(ref _requestFallbackLogged, 1) == 0)
+                {
+                    _logger.LogWarning("The chat template of model {Model} could not render a request ({Reason}); that prompt used ChatML. Later fallbacks of this model are not logged.", _modelName, ex.Message);
+                }
             }
         }
 
         return ChatMlPrompt.Render(turns);
+    }
+
+    private static bool IsTemplateFailure(Exception ex) => ex is LLama.Exceptions.RuntimeError or InvalidOperationException or ArgumentException;
+
+    /// <summary>Applies the template to a one-turn conversation: llama.cpp refuses a template family it does not know whatever the turns.</summary>
+    private bool CanApplyTemplate()
+    {
+        try
+        {
+            TemplatePrompt.Render(new LLamaTemplate(_weights, strict: true), [new ChatTurn("user", "Hello")]);
+            return true;
+        }
+        catch (Exception ex) when (IsTemplateFailure(ex))
+        {
+            _logger.LogWarning("The chat template of model {Model} cannot be applied ({Reason}): llama.cpp applies its built-in template families only; prompts use ChatML, which the model may not have been trained on.", _modelName, ex.Message);
+            return false;
+        }
     }
 
     /// <summary>The turns handed to the template: instructions and tool declarations first, then the messages.</summary>

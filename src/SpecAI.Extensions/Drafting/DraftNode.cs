@@ -23,7 +23,10 @@ public sealed class DraftNode
     public int Parent { get; }
 
     /// <summary>The draft branches whose path runs through this node, in branch order.</summary>
-    public List<int> Branches { get; } = new();
+    public IReadOnlyList<int> Branches => BranchList;
+
+    /// <summary>The same list, for the tree to extend and for the engine to walk without an interface enumerator.</summary>
+    internal List<int> BranchList { get; } = new();
 
     /// <summary>
     /// The draft distribution q the children of this node were drawn from (dense, or sparse over the tokens that

@@ -42,7 +42,7 @@ public sealed class DraftTree
         var root = new DraftNode(rootToken, 0, -1);
         for (int b = 0; b < branchCount; b++)
         {
-            root.Branches.Add(b);
+            root.BranchList.Add(b);
             _paths.Add(new List<int>());
         }
 
@@ -53,7 +53,8 @@ public sealed class DraftTree
     /// <summary>The node indices of branch <paramref name="branch"/> from depth 1 down.</summary>
     /// <param name="branch">Branch index.</param>
     /// <returns>Node indices.</returns>
-    public IReadOnlyList<int> PathOf(int branch) => _paths[branch];
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="branch"/> is not a branch of the tree.</exception>
+    public IReadOnlyList<int> PathOf(int branch) => _paths[CheckBranch(branch)];
 
     /// <summary>The node branch <paramref name="branch"/> has reached (its last node, or the root).</summary>
     /// <param name="branch">Branch index.</param>
@@ -64,12 +65,16 @@ public sealed class DraftTree
     /// <param name="branch">Branch index.</param>
     /// <param name="token">The drafted token.</param>
     /// <returns>The node index.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="branch"/> is not a branch of the tree, or <paramref name="token"/> is negative.</exception>
     public int Extend(int branch, int token)
     {
+        CheckBranch(branch);
+        ArgumentOutOfRangeException.ThrowIfNegative(token);
         int parent = TipOf(branch);
         int depth = _nodes[parent].Depth + 1;
         int node = -1;
-        for (int i = _nodes.Count - 1; i > 0 && _nodes[i].Depth == depth; i--)
+        // Children come after their parent in the list: scan back to it, whatever order the branches grew in.
+        for (int i = _nodes.Count - 1; i > parent; i--)
         {
             if (_nodes[i].Parent == parent && _nodes[i].Token == token)
             {
@@ -84,7 +89,7 @@ public sealed class DraftTree
             node = _nodes.Count - 1;
         }
 
-        _nodes[node].Branches.Add(branch);
+        _nodes[node].BranchList.Add(branch);
         _paths[branch].Add(node);
         Depth = Math.Max(Depth, depth);
         return node;
@@ -127,5 +132,15 @@ public sealed class DraftTree
         _nodes.Clear();
         _paths.Clear();
         Depth = 0;
+    }
+
+    private int CheckBranch(int branch)
+    {
+        if ((uint)branch >= (uint)_paths.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(branch), branch, $"The tree has {_paths.Count} branches.");
+        }
+
+        return branch;
     }
 }

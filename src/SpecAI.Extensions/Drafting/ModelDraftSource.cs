@@ -36,7 +36,7 @@ public sealed class ModelDraftSource : IDraftSource
     private double[] _scratch = Array.Empty<double>();
     private SequenceSlot? _singleSlot;
     private DraftTokenBridge? _singleBridge;
-    private List<int>? _singleCommitted;
+    private IReadOnlyList<int>? _singleCommitted;
     private int _depth;
 
     /// <summary>Creates a draft source over a draft-model session.</summary>
@@ -177,7 +177,7 @@ public sealed class ModelDraftSource : IDraftSource
                     }
 
                     _sequences.Clear();
-                    foreach (int b in node.Branches)
+                    foreach (int b in node.BranchList)
                     {
                         _sequences.Add(job.Slot.BranchSequence(b));
                     }
@@ -322,8 +322,8 @@ public sealed class ModelDraftSource : IDraftSource
             }
             else
             {
-                int n = job.Request.Committed.Count;
-                var committed = job.Request.Committed;
+                var committed = job.Request.CommittedList;
+                int n = committed.Count;
                 var logits = _mapped is null ? Session.GetLogits(row) : _mapped.Project(Session.GetLogits(row));
                 AppendPath(job.Tree, node, committed);
                 DraftDistribution(job, node, logits, CollectionsMarshal.AsSpan(committed), job.Request.GeneratedCount + committed.Count - n);
@@ -360,7 +360,7 @@ public sealed class ModelDraftSource : IDraftSource
     {
         var tree = job.Tree;
         var node = tree.Nodes[nodeIndex];
-        int count = node.Branches.Count;
+        int count = node.BranchList.Count;
         if (_candidates.Length < count)
         {
             _candidates = new int[count];
@@ -375,7 +375,7 @@ public sealed class ModelDraftSource : IDraftSource
 
         for (int i = 0; i < drawn; i++)
         {
-            int child = tree.Extend(node.Branches[i], _candidates[i]);
+            int child = tree.Extend(node.BranchList[i], _candidates[i]);
             if (_mapped is not null)
             {
                 tree.Nodes[child].DraftToken = _mapped.ToDraft(_candidates[i]);

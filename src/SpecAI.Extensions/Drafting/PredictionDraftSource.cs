@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace SpecAI.Extensions.Drafting;
 
@@ -116,7 +115,7 @@ public sealed class PredictionDraftSource : IDraftSource
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tree);
         long started = Stopwatch.GetTimestamp();
-        var committed = CollectionsMarshal.AsSpan(request.Committed);
+        var committed = request.CommittedSpan;
         var generated = committed[^Math.Min(request.GeneratedCount, committed.Length)..];
         int length = FindContinuation(_predicted, generated, _cursor, MaxNgram, MinNgram, draftLength, out int start);
         ReadOnlySpan<int> source = _predicted;

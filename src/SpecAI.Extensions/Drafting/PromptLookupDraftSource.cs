@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace SpecAI.Extensions.Drafting;
 
@@ -78,7 +77,7 @@ public sealed class PromptLookupDraftSource : IDraftSource
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tree);
         long started = Stopwatch.GetTimestamp();
-        var tokens = CollectionsMarshal.AsSpan(request.Committed);
+        var tokens = request.CommittedSpan;
         int length = FindContinuation(tokens, MaxNgram, MinNgram, draftLength, out int start);
         for (int i = 0; i < length; i++)
         {

@@ -130,7 +130,7 @@ internal sealed class GenerationRequest
         _candidates.Clear();
         _candidateNodes.Clear();
         var node = Tree.Nodes[nodeIndex];
-        foreach (int b in node.Branches)
+        foreach (int b in node.BranchList)
         {
             var path = Tree.PathOf(b);
             if (path.Count > node.Depth)
@@ -191,7 +191,7 @@ internal sealed class GenerationRequest
             }
 
             nodeIndex = child;
-            winner = Tree.Nodes[child].Branches[0];
+            winner = Tree.Nodes[child].BranchList[0];
             pathLength++;
             if (IsFinished)
             {

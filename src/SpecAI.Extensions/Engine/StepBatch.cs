@@ -343,7 +343,7 @@ internal sealed class StepBatch
             return;
         }
 
-        foreach (int b in node.Branches)
+        foreach (int b in node.BranchList)
         {
             _sequences.Add(slot.Branches[b]);
         }

@@ -101,6 +101,19 @@ public static class Distribution
     /// <returns>The mass.</returns>
     public static double Mass(ReadOnlySpan<double> p) => TensorPrimitives.Sum(p);
 
+    /// <summary>The probabilities <c>weights * scale</c>: the span itself when the scale is 1, else a scaled copy (diagnostics only, not the hot loop).</summary>
+    internal static ReadOnlySpan<double> Scaled(ReadOnlySpan<double> weights, double scale)
+    {
+        if (scale == 1.0 || weights.IsEmpty)
+        {
+            return weights;
+        }
+
+        var probabilities = new double[weights.Length];
+        TensorPrimitives.Multiply(weights, scale, probabilities);
+        return probabilities;
+    }
+
     /// <summary>Doubles per block of the fused vector loops: 4 KB, small enough to stay in L1 between operations.</summary>
     internal const int Block = 512;
 }

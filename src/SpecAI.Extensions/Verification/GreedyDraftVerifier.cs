@@ -102,6 +102,12 @@ public sealed class GreedyDraftVerifier : ISpeculativeVerifier
     }
 
     /// <inheritdoc />
+    /// <remarks>The deterministic tokens are all candidates but the last (the sampled one); equals the optimum (see <see cref="ExpectedAcceptance(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int})"/>).</remarks>
+    public double ExpectedAcceptance(in VerificationNode node)
+        => NodeWithoutDraftLaw.TryExpectedAcceptance(node, out double acceptance) ? acceptance
+            : ExpectedAcceptance(Distribution.Scaled(node.Target, node.TargetScale), Distribution.Scaled(node.Draft, node.DraftScale), node.Candidates[..^1]);
+
+    /// <inheritdoc />
     public VerificationResult Verify(in VerificationNode node, IRandomSource random)
     {
         ArgumentNullException.ThrowIfNull(random);

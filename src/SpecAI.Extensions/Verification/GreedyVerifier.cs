@@ -26,6 +26,11 @@ public sealed class GreedyVerifier : ISpeculativeVerifier
     public DraftScheme Scheme => DraftScheme.TopK;
 
     /// <inheritdoc />
+    /// <remarks>The rule is deterministic: 1 when the target's most likely token is a candidate, else 0.</remarks>
+    public double ExpectedAcceptance(in VerificationNode node)
+        => node.Candidates.IsEmpty ? double.NaN : node.Candidates.IndexOf(Distribution.ArgMax(node.Target)) >= 0 ? 1.0 : 0.0;
+
+    /// <inheritdoc />
     public VerificationResult Verify(in VerificationNode node, IRandomSource random)
     {
         int best = Distribution.ArgMax(node.Target);

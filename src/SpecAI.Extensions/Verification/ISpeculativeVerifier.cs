@@ -30,4 +30,13 @@ public interface ISpeculativeVerifier
     /// <param name="random">The request's random source.</param>
     /// <returns>The committed token and which candidate, if any, it accepted.</returns>
     VerificationResult Verify(in VerificationNode node, IRandomSource random);
+
+    /// <summary>
+    /// The probability that this rule accepts one of the candidates at <paramref name="node"/>, in expectation over the
+    /// draft law of <see cref="Scheme"/> (the achieved side of the <see cref="OptimalAcceptance"/> diagnostic).
+    /// </summary>
+    /// <param name="node">The distributions and candidates at the node (scales honoured; <see cref="VerificationNode.Scratch"/> may be overwritten).</param>
+    /// <returns>The acceptance probability; NaN when it is not known (the default, lossy rules, or no candidate).</returns>
+    /// <remarks>A default member so that verifiers written outside this library keep compiling; the library's lossless rules each give their closed form.</remarks>
+    double ExpectedAcceptance(in VerificationNode node) => double.NaN;
 }

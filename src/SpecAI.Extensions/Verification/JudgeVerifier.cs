@@ -59,6 +59,11 @@ public sealed class JudgeVerifier : ISpeculativeVerifier
     public void BeginStep() => JudgedInStep = 0;
 
     /// <inheritdoc />
+    /// <remarks>The standard rule's value when the judge never overrides it (threshold 1); NaN otherwise (lossy: the judge's scores of tokens not drafted are unknown).</remarks>
+    public double ExpectedAcceptance(in VerificationNode node)
+        => IsLossless ? StandardVerifier.Instance.ExpectedAcceptance(node) : double.NaN;
+
+    /// <inheritdoc />
     public VerificationResult Verify(in VerificationNode node, IRandomSource random)
     {
         ArgumentNullException.ThrowIfNull(random);

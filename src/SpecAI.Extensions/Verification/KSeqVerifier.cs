@@ -212,6 +212,12 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
         => AnyPasses(Beta(p, q, SolveRho(p, q, draftCount)), draftCount);
 
     /// <inheritdoc />
+    /// <remarks><c>1 - (1 - beta(rho))^k</c> with k the number of candidates (see <see cref="ExpectedAcceptance(ReadOnlySpan{double}, ReadOnlySpan{double}, int)"/>).</remarks>
+    public double ExpectedAcceptance(in VerificationNode node)
+        => NodeWithoutDraftLaw.TryExpectedAcceptance(node, out double acceptance) ? acceptance
+            : ExpectedAcceptance(Distribution.Scaled(node.Target, node.TargetScale), Distribution.Scaled(node.Draft, node.DraftScale), node.Candidates.Length);
+
+    /// <inheritdoc />
     public VerificationResult Verify(in VerificationNode node, IRandomSource random)
     {
         ArgumentNullException.ThrowIfNull(random);

@@ -26,4 +26,23 @@ internal static class NodeWithoutDraftLaw
         result = default;
         return false;
     }
+
+    /// <summary>Expected acceptance when the node has no candidates (NaN: nothing to accept) or no draft law (<c>p(set of candidates)</c>, the top-k rule); otherwise returns false.</summary>
+    public static bool TryExpectedAcceptance(in VerificationNode node, out double acceptance)
+    {
+        if (node.Candidates.IsEmpty)
+        {
+            acceptance = double.NaN;
+            return true;
+        }
+
+        if (node.Draft.IsEmpty)
+        {
+            acceptance = TopKVerifier.AcceptanceProbability(Distribution.Scaled(node.Target, node.TargetScale), node.Candidates);
+            return true;
+        }
+
+        acceptance = 0;
+        return false;
+    }
 }

@@ -22,7 +22,7 @@ namespace SpecAI.Extensions.Verification;
 /// in G, and the result is an UPPER bound on a*. Greedy draft sampling has the closed form
 /// <c>p(T) + sum_(x not in T) min(p, q')</c>; deterministic drafts have <c>p(drafts)</c>.</para>
 /// <para>Achieved: the expected probability that the verifier accepts a draft, over the draft law, from
-/// each verifier's closed form (standard: <c>sum min(p, q)</c>; K-SEQ: <c>1 - (1 - beta)^k</c>; recursive
+/// each verifier's closed form, <see cref="ISpeculativeVerifier.ExpectedAcceptance"/> (standard: <c>sum min(p, q)</c>; K-SEQ: <c>1 - (1 - beta)^k</c>; recursive
 /// rejection: a product over stages; greedy draft: equal to the optimum). For recursive rejection without
 /// replacement it is exact on small supports and otherwise the acceptance given the realised candidates
 /// (an unbiased estimate). K-SEQ's residual can also land on a drafted token; that is not counted.</para>
@@ -115,16 +115,8 @@ public static class OptimalAcceptance
             return double.NaN;
         }
 
-        return verifier.Kind switch
-        {
-            VerifierKind.Standard => KSeqVerifier.Beta(p, q, 1.0),
-            VerifierKind.KSeq => KSeqVerifier.ExpectedAcceptance(p, q, candidates.Length),
-            VerifierKind.RecursiveRejection => RecursiveRejectionVerifier.ExpectedAcceptance(p, q, candidates.Length, scratch),
-            VerifierKind.RecursiveRejectionWithoutReplacement => RecursiveRejectionWithoutReplacementVerifier.ExpectedAcceptance(p, q, candidates),
-            VerifierKind.GreedyDraft => GreedyDraftVerifier.ExpectedAcceptance(p, q, candidates[..^1]),
-            VerifierKind.TopK => TopKVerifier.AcceptanceProbability(p, candidates),
-            _ => double.NaN,
-        };
+        // Each rule states its own closed form (ISpeculativeVerifier.ExpectedAcceptance): no list of kinds here.
+        return verifier.ExpectedAcceptance(new VerificationNode(p, q, candidates, scratch));
     }
 
     private static void Check(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount)

@@ -107,6 +107,12 @@ public sealed class RecursiveRejectionVerifier : ISpeculativeVerifier
     }
 
     /// <inheritdoc />
+    /// <remarks>The product over the k stages (see <see cref="ExpectedAcceptance(ReadOnlySpan{double}, ReadOnlySpan{double}, int, Span{double})"/>); uses <see cref="VerificationNode.Scratch"/>.</remarks>
+    public double ExpectedAcceptance(in VerificationNode node)
+        => NodeWithoutDraftLaw.TryExpectedAcceptance(node, out double acceptance) ? acceptance
+            : ExpectedAcceptance(Distribution.Scaled(node.Target, node.TargetScale), Distribution.Scaled(node.Draft, node.DraftScale), node.Candidates.Length, node.Scratch);
+
+    /// <inheritdoc />
     public VerificationResult Verify(in VerificationNode node, IRandomSource random)
     {
         ArgumentNullException.ThrowIfNull(random);

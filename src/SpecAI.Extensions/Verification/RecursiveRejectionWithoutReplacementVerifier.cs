@@ -21,7 +21,7 @@ namespace SpecAI.Extensions.Verification;
 /// </remarks>
 public sealed class RecursiveRejectionWithoutReplacementVerifier : ISpeculativeVerifier
 {
-    /// <summary>Largest number of ordered draft outcomes <see cref="ExpectedAcceptance"/> sums over exactly.</summary>
+    /// <summary>Largest number of ordered draft outcomes <see cref="ExpectedAcceptance(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int})"/> sums over exactly.</summary>
     public const int ExactOutcomeLimit = 4096;
 
     /// <summary>The shared instance.</summary>
@@ -93,6 +93,12 @@ public sealed class RecursiveRejectionWithoutReplacementVerifier : ISpeculativeV
 
         return 1 - allRejected;
     }
+
+    /// <inheritdoc />
+    /// <remarks>Exact on small supports, else given the realised candidates (see <see cref="ExpectedAcceptance(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int})"/>).</remarks>
+    public double ExpectedAcceptance(in VerificationNode node)
+        => NodeWithoutDraftLaw.TryExpectedAcceptance(node, out double acceptance) ? acceptance
+            : ExpectedAcceptance(Distribution.Scaled(node.Target, node.TargetScale), Distribution.Scaled(node.Draft, node.DraftScale), node.Candidates);
 
     /// <inheritdoc />
     public VerificationResult Verify(in VerificationNode node, IRandomSource random)

@@ -55,6 +55,12 @@ public sealed class StandardVerifier : ISpeculativeVerifier
     }
 
     /// <inheritdoc />
+    /// <remarks><c>sum_x min(p(x), q(x))</c> for one draft drawn from q; p(x) for a deterministic draft x.</remarks>
+    public double ExpectedAcceptance(in VerificationNode node)
+        => NodeWithoutDraftLaw.TryExpectedAcceptance(node, out double acceptance) ? acceptance
+            : KSeqVerifier.Beta(Distribution.Scaled(node.Target, node.TargetScale), Distribution.Scaled(node.Draft, node.DraftScale), 1.0);
+
+    /// <inheritdoc />
     public VerificationResult Verify(in VerificationNode node, IRandomSource random)
     {
         ArgumentNullException.ThrowIfNull(random);

@@ -88,6 +88,11 @@ public sealed class TopKVerifier : ISpeculativeVerifier
     }
 
     /// <inheritdoc />
+    /// <remarks><c>p(set of candidates)</c> (see <see cref="AcceptanceProbability(ReadOnlySpan{double}, ReadOnlySpan{int})"/>); q plays no part.</remarks>
+    public double ExpectedAcceptance(in VerificationNode node)
+        => node.Candidates.IsEmpty ? double.NaN : AcceptanceProbability(Distribution.Scaled(node.Target, node.TargetScale), node.Candidates);
+
+    /// <inheritdoc />
     public VerificationResult Verify(in VerificationNode node, IRandomSource random)
         => VerifyDeterministic(node.Target, node.Candidates, node.Scratch, random);
 }

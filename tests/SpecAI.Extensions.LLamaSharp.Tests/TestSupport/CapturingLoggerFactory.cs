@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace SpecAI.Extensions.LLamaSharp.Tests.Judge;
+namespace SpecAI.Extensions.LLamaSharp.Tests.TestSupport;
 
-/// <summary>Keeps every formatted log message (tests assert on what a component says).</summary>
+/// <summary>Keeps every formatted log message and its level (tests assert on what a component says).</summary>
 internal sealed class CapturingLoggerFactory : ILoggerFactory, ILogger
 {
-    private readonly ConcurrentQueue<string> _messages = new();
+    private readonly ConcurrentQueue<(LogLevel Level, string Message)> _entries = new();
 
-    public IReadOnlyCollection<string> Messages => _messages;
+    public IReadOnlyCollection<string> Messages => _entries.Select(e => e.Message).ToArray();
+
+    public IReadOnlyCollection<(LogLevel Level, string Message)> Entries => _entries;
 
     public ILogger CreateLogger(string categoryName) => this;
 
@@ -22,7 +24,7 @@ internal sealed class CapturingLoggerFactory : ILoggerFactory, ILogger
     public bool IsEnabled(LogLevel logLevel) => true;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        _messages.Enqueue(formatter(state, exception));
+        _entries.Enqueue((logLevel, formatter(state, exception)));
 
     public void Dispose()
     {
