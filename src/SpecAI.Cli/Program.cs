@@ -9,4 +9,5 @@ root.Subcommands.Add(AcceptanceCommand.Create());
 root.Subcommands.Add(JudgeCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(RawDecodeCommand.Create());
+root.Subcommands.Add(BaselineCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,11 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
-using LLama;
-using LLama.Abstractions;
-using LLama.Common;
 using Microsoft.Extensions.AI;
 using SpecAI.Extensions;
 using SpecAI.Extensions.Engine;
@@ -57,11 +53,6 @@ internal static class BenchRunner
 
             (targetName, draftName) = (Path.GetFileName(targetPath), Path.GetFileName(draftPath));
 
-            // Baseline: LLamaSharp's own IChatClient over a StatelessExecutor (fresh KV per request by construction).
-            var mp = new ModelParams(targetPath) { ContextSize = 2048, Threads = threads, BatchThreads = threads };
-            using var weights = LLamaWeights.LoadFromFile(mp);
-            using IChatClient baseline = new StatelessExecutor(weights, mp).AsChatClient();
-
             var options = new SpeculativeChatClientOptions
             {
                 TargetModelPath = targetPath,
@@ -77,13 +68,14 @@ internal static class BenchRunner
             foreach (double temperature in s.Temperatures)
             {
                 var group = new List<RunResult>();
-                var b = await TimeAsync(baseline, s, temperature, new ChatOptions(), text => weights.Tokenize(text, false, false, Encoding.UTF8).Length, ct);
+                // Baseline: LLamaSharp's own IChatClient over a StatelessExecutor (fresh KV per request by construction), in its own process.
+                var b = BaselineCommand.RunChild(targetPath, s.MaxTokens, s.Repeats, temperature, threads);
                 group.Add(new RunResult
                 {
-                    Name = "baseline", Mode = "llamasharp", Verifier = "-", TokensPerSecond = b.Median, GeneratedTokens = b.Tokens,
-                    Agreement = agreement, CalibratedAgreement = calibrated, Temperature = temperature, Repeats = b.Rates.Count, TokensPerSecondRuns = b.Rates,
+                    Name = "baseline", Mode = "llamasharp", Verifier = "-", TokensPerSecond = b.TokensPerSecond, GeneratedTokens = b.Tokens,
+                    Agreement = agreement, CalibratedAgreement = calibrated, Temperature = temperature, Repeats = b.TokensPerSecondRuns.Count, TokensPerSecondRuns = b.TokensPerSecondRuns,
                 });
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[a={agreement} T={temperature}] baseline: {b.Median:F1} tok/s"));
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[a={agreement} T={temperature}] baseline: {b.TokensPerSecond:F1} tok/s"));
 
                 // Native speed: a plain LLamaSharp greedy loop on the same target and prompts, in its own process.
                 if (temperature <= 0)
@@ -322,7 +314,8 @@ internal static class BenchRunner
     }
 
     /// <summary>Warm-up request, then <c>Repeats</c> timed requests, each a new one-message conversation with a different prompt.</summary>
-    private static async Task<(double Median, long Tokens, List<double> Rates)> TimeAsync(
+    /// <summary>One warm-up request, then <see cref="BenchSettings.Repeats"/> timed ones over the bench prompts: median tokens/s, tokens, each rate.</summary>
+    internal static async Task<(double Median, long Tokens, List<double> Rates)> TimeAsync(
         IChatClient client, BenchSettings s, double temperature, ChatOptions baseOptions, Func<string, int>? countTokens, CancellationToken ct, Action? afterWarmup = null)
     {
         ChatOptions Options()

@@ -49,35 +49,12 @@ internal static class RawDecodeCommand
         try
         {
             File.WriteAllText(file, JsonSerializer.Serialize(prompts));
-            var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            string self = Environment.ProcessPath ?? "dotnet";
-            start.FileName = self;
-            if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-            {
-                start.ArgumentList.Add(typeof(RawDecodeCommand).Assembly.Location);
-            }
-
-            foreach (string arg in new[]
-            {
+            return BenchChildProcess.Run<RawResult>(
+            [
                 "bench-raw", "--target", target, "--prompts", file, "--max-tokens", maxTokens.ToString(CultureInfo.InvariantCulture),
                 "--repeats", repeats.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture),
                 "--batch-sizes", string.Join(',', batchSizes),
-            })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the raw decode process.");
-            var stderr = process.StandardError.ReadToEndAsync();
-            string stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"bench-raw exited with {process.ExitCode}: {stderr.Result}");
-            }
-
-            string json = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.TrimStart().StartsWith('{'));
-            return JsonSerializer.Deserialize<RawResult>(json) ?? throw new InvalidDataException("bench-raw printed no result.");
+            ]);
         }
         finally
         {
