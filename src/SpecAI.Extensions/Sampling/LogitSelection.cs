@@ -60,7 +60,7 @@ internal sealed class LogitSelection
         {
             TensorPrimitives.Negate(keys, keys);
             keys.Sort(order);
-            SortTiesByIndex(keys, order);
+            LogitTruncation.SortTiesByIndex(keys, order);
             TensorPrimitives.Negate(keys, keys);
             keep = Math.Min(count, options.TopK);
         }
@@ -222,22 +222,5 @@ internal sealed class LogitSelection
 
         sorted.Sort();
         return sorted[^k];
-    }
-
-    private static void SortTiesByIndex(Span<double> keys, Span<int> order)
-    {
-        int start = 0;
-        for (int i = 1; i <= keys.Length; i++)
-        {
-            if (i == keys.Length || keys[i] != keys[start])
-            {
-                if (i - start > 1)
-                {
-                    order[start..i].Sort();
-                }
-
-                start = i;
-            }
-        }
     }
 }

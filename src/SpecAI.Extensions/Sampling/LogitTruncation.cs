@@ -275,7 +275,8 @@ internal sealed class LogitTruncation
         return maxima[^k];
     }
 
-    private static void SortTiesByIndex(Span<double> keys, Span<int> order)
+    // After a sort by key: equal keys ordered by token id, so ties resolve the same way on every path.
+    internal static void SortTiesByIndex(Span<double> keys, Span<int> order)
     {
         int start = 0;
         for (int i = 1; i <= keys.Length; i++)
