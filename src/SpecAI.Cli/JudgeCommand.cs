@@ -112,7 +112,7 @@ internal static class JudgeCommand
                 Target = teacher.Fingerprint,
             });
             string outputPath = parse.GetValue(output)!;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
+            Bench.BenchOutput.CreateFolderOf(outputPath);
             result.Head.Save(outputPath);
             PrintReport(result);
             if (parse.GetValue(report) is { } reportPath)

@@ -54,8 +54,7 @@ internal static class JudgeEvalCommand
             }, new Progress<string>(line => Console.Error.WriteLine(line)), cancellationToken);
 
             string jsonPath = parse.GetValue(json)!;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
-            File.WriteAllText(jsonPath, report.ToJson());
+            Bench.BenchOutput.Write(jsonPath, report.ToJson());
             Console.Write(Markdown(report));
             if (parse.GetValue(plot) is { } plotPath)
             {
@@ -109,7 +108,6 @@ internal static class JudgeEvalCommand
         plt.YLabel("quality: per-token likelihood vs the target's own samples");
         plt.ShowLegend();
         plt.Title(Invariant($"specai judge eval: {r.Target} + {r.Draft}, T={r.Temperature}, draft length {r.DraftLength} (* = default threshold)"));
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        plt.SavePng(path, 900, 550);
+        Bench.BenchOutput.SavePlot(plt, path);
     }
 }

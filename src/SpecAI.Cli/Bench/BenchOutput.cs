@@ -17,9 +17,19 @@ internal static class BenchOutput
     /// <summary>Writes a file, creating its folder.</summary>
     public static void Write(string path, string text)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        CreateFolderOf(path);
         File.WriteAllText(path, text);
     }
+
+    /// <summary>Saves a plot as a 900 x 550 PNG, creating its folder.</summary>
+    public static void SavePlot(ScottPlot.Plot plot, string path)
+    {
+        CreateFolderOf(path);
+        plot.SavePng(path, 900, 550);
+    }
+
+    /// <summary>Creates the folder a file will be written to.</summary>
+    public static void CreateFolderOf(string path) => Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
 
     /// <summary>The CPU model from /proc/cpuinfo (unknown elsewhere).</summary>
     public static string CpuModel()

@@ -48,7 +48,6 @@ internal static class BenchPlot
             plt.Title(string.Create(CultureInfo.InvariantCulture, $"specai bench ({Environment.ProcessorCount} cores, {s.MaxTokens} tokens, T={string.Join(',', s.Temperatures)}, median of {s.Repeats})"));
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        plt.SavePng(path, 900, 550);
+        BenchOutput.SavePlot(plt, path);
     }
 }

@@ -213,8 +213,7 @@ internal static class ConcurrencyBench
         plt.YLabel("tokens / s, all callers (median)");
         plt.Title(string.Create(CultureInfo.InvariantCulture, $"specai bench --concurrency ({report.Cores} cores, {report.MaxTokens} tokens, T={report.Temperature})"));
         plt.ShowLegend();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        plt.SavePng(path, 900, 550);
+        BenchOutput.SavePlot(plt, path);
     }
 
     private static string F(double? v, string format = "F2") => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "-";
