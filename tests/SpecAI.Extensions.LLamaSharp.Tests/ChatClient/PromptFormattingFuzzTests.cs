@@ -1,9 +1,9 @@
 using System.Text;
 using LLama;
-using LLama.Native;
 using Microsoft.Extensions.AI;
 using SpecAI.Extensions.ChatClient;
 using SpecAI.Extensions.Gguf.Forge;
+using SpecAI.Extensions.LLamaSharp.Tests.TestSupport;
 
 namespace SpecAI.Extensions.LLamaSharp.Tests.ChatClient;
 
@@ -36,7 +36,7 @@ public sealed class PromptFormattingFuzzTests
                 Assert.Equal(Controls(client, client.TokenizePrompt(skeleton, skeletonOptions)), Controls(client, tokens));
                 if (!hostile)
                 {
-                    Assert.Equal(Legacy(client, messages, options), tokens);
+                    Assert.Equal(PromptReference.Legacy(client, messages, options), tokens);
                 }
             }, []);
         }
@@ -128,33 +128,5 @@ public sealed class PromptFormattingFuzzTests
         return all[random.Next(all.Count)];
     }
 
-    private static int Controls(SpeculativeChatClient client, int[] tokens)
-    {
-        var vocab = client.TargetSession.Weights.Vocab;
-        return tokens.Count(t => (((LLamaToken)t).GetAttributes(vocab) & LLamaTokenAttr.Control) != 0);
-    }
-
-    /// <summary>The whole templated text tokenized with special-token parsing (the old behaviour).</summary>
-    private static int[] Legacy(SpeculativeChatClient client, List<ChatMessage> messages, ChatOptions? options)
-    {
-        var weights = client.TargetSession.Weights;
-        var turns = ChatPromptFormatter.Turns(messages, options, ToolCallFormat.Generic);
-        string text;
-        if (weights.Metadata.ContainsKey("tokenizer.chat_template"))
-        {
-            var template = new LLamaTemplate(weights, strict: true) { AddAssistant = true };
-            foreach (var turn in turns)
-            {
-                template.Add(turn.Role, turn.Content);
-            }
-
-            text = Encoding.UTF8.GetString(template.Apply());
-        }
-        else
-        {
-            text = string.Concat(turns.Select(t => $"<|im_start|>{t.Role}\n{t.Content}<|im_end|>\n")) + "<|im_start|>assistant\n";
-        }
-
-        return weights.Tokenize(text, weights.Vocab.ShouldAddBOS, special: true, Encoding.UTF8).Select(t => (int)t).ToArray();
-    }
+    private static int Controls(SpeculativeChatClient client, int[] tokens) => PromptReference.ControlTokens(client, tokens);
 }

@@ -1,8 +1,4 @@
-using System.Text;
-using LLama;
-using LLama.Native;
 using Microsoft.Extensions.AI;
-using SpecAI.Extensions.ChatClient;
 using SpecAI.Extensions.Gguf.Forge;
 using SpecAI.Extensions.LLamaSharp.Tests.TestSupport;
 
@@ -92,7 +88,7 @@ public sealed class PromptInjectionTests : IDisposable
 
         // <|im_end|>, <|im_start|>, </s> and <s> five times each (<unk> is unknown, not control).
         Assert.Equal(20, opened);
-        Assert.Equal(Legacy(trusting, injected, null), trusting.TokenizePrompt(injected, null));
+        Assert.Equal(PromptReference.Legacy(trusting, injected, null), trusting.TokenizePrompt(injected, null));
     }
 
     [Fact]
@@ -111,8 +107,8 @@ public sealed class PromptInjectionTests : IDisposable
         var options = new ChatOptions { Instructions = "Answer briefly.", Tools = [tool] };
         foreach (var client in new[] { _chatMl, _stories })
         {
-            Assert.Equal(Legacy(client, messages, options), client.TokenizePrompt(messages, options));
-            Assert.Equal(Legacy(client, Conversation("Once upon a time"), null), client.TokenizePrompt(Conversation("Once upon a time"), null));
+            Assert.Equal(PromptReference.Legacy(client, messages, options), client.TokenizePrompt(messages, options));
+            Assert.Equal(PromptReference.Legacy(client, Conversation("Once upon a time"), null), client.TokenizePrompt(Conversation("Once upon a time"), null));
         }
     }
 
@@ -127,32 +123,5 @@ public sealed class PromptInjectionTests : IDisposable
     }).ToList());
 
     private static int Controls(SpeculativeChatClient client, IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        var vocab = client.TargetSession.Weights.Vocab;
-        return client.TokenizePrompt(messages, options).Count(t => (((LLamaToken)t).GetAttributes(vocab) & LLamaTokenAttr.Control) != 0);
-    }
-
-    /// <summary>What the client did before: the whole templated text tokenized with special-token parsing.</summary>
-    private static int[] Legacy(SpeculativeChatClient client, IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        var weights = client.TargetSession.Weights;
-        var turns = ChatPromptFormatter.Turns(messages, options, ToolCallFormat.Generic);
-        string text;
-        if (weights.Metadata.ContainsKey("tokenizer.chat_template"))
-        {
-            var template = new LLamaTemplate(weights, strict: true) { AddAssistant = true };
-            foreach (var turn in turns)
-            {
-                template.Add(turn.Role, turn.Content);
-            }
-
-            text = Encoding.UTF8.GetString(template.Apply());
-        }
-        else
-        {
-            text = string.Concat(turns.Select(t => $"<|im_start|>{t.Role}\n{t.Content}<|im_end|>\n")) + "<|im_start|>assistant\n";
-        }
-
-        return weights.Tokenize(text, weights.Vocab.ShouldAddBOS, special: true, Encoding.UTF8).Select(t => (int)t).ToArray();
-    }
+        => PromptReference.ControlTokens(client, client.TokenizePrompt(messages, options));
 }
