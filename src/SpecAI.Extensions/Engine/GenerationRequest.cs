@@ -19,8 +19,6 @@ internal sealed class GenerationRequest
     private readonly List<int> _candidates = new();
     private readonly List<int> _candidateNodes = new();
     private readonly Queue<int> _emitted = new();
-    private TokenDistribution? _target;
-    private NodeVerifier? _nodeVerifier;
 
     public GenerationRequest(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier verifier, int contextLimit, int vocabularySize)
     {
@@ -144,12 +142,11 @@ internal sealed class GenerationRequest
     /// <summary>
     /// Walks the draft tree from the root over the target's logits of this step's batch, committing one
     /// token per node until a node's drafts are all rejected. Returns the winning branch and how many
-    /// committed tokens lie on its path.
+    /// committed tokens lie on its path. <paramref name="p"/> and <paramref name="nodeVerifier"/> are the engine's
+    /// vocabulary-sized work buffers, shared by the requests it verifies one after another.
     /// </summary>
-    public (int Winner, int PathLength) Verify(IModelSession target, AdaptiveDraftPolicy? policy, int branchCount)
+    public (int Winner, int PathLength) Verify(IModelSession target, AdaptiveDraftPolicy? policy, int branchCount, TokenDistribution p, NodeVerifier nodeVerifier)
     {
-        var p = _target ??= new TokenDistribution(VocabularySize);
-        var nodeVerifier = _nodeVerifier ??= new NodeVerifier(VocabularySize);
         long verifyStart = Stopwatch.GetTimestamp();
         var judge = Verifier as JudgeVerifier;
         judge?.BeginStep();
@@ -204,13 +201,8 @@ internal sealed class GenerationRequest
         return (winner, pathLength);
     }
 
-    /// <summary>Returns the vocabulary-sized buffers (the request is done).</summary>
-    public void ReleaseBuffers()
-    {
-        Tree.Release();
-        _target = null;
-        _nodeVerifier = null;
-    }
+    /// <summary>Returns the draft tree's vocabulary-sized buffers (the request is done).</summary>
+    public void ReleaseBuffers() => Tree.Release();
 
     private void Commit(int token)
     {

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using SpecAI.Extensions.Drafting;
+using SpecAI.Extensions.Sampling;
+using SpecAI.Extensions.Verification;
 
 namespace SpecAI.Extensions.Engine;
 
@@ -19,6 +21,10 @@ internal sealed class StepBatch
     private readonly List<(GenerationRequest Request, int End)> _prefilling = new();
     private readonly List<DraftJob> _jobs = new();
     private readonly List<int> _sequences = new();
+
+    // Verification runs one request at a time on the engine's thread: one set of vocabulary-sized buffers serves all.
+    private TokenDistribution? _targetDistribution;
+    private NodeVerifier? _nodeVerifier;
 
     public StepBatch(ModelMemory target, ModelDraftSource? drafter, AdaptiveDraftPolicy policy, TimeProvider time)
     {
@@ -300,11 +306,13 @@ internal sealed class StepBatch
 
     private void VerifyAndCommit()
     {
+        var p = _targetDistribution ??= new TokenDistribution(Target.VocabularySize);
+        var nodeVerifier = _nodeVerifier ??= new NodeVerifier(Target.VocabularySize);
         foreach (var request in _decoding)
         {
             try
             {
-                var (winner, pathLength) = request.Verify(Target, request.HasDrafter ? _policy : null, request.Tree.BranchCount);
+                var (winner, pathLength) = request.Verify(Target, request.HasDrafter ? _policy : null, request.Tree.BranchCount, p, nodeVerifier);
                 var tokens = CollectionsMarshal.AsSpan(request.Tokens);
                 _target.Commit(request.TargetSlot!, winner, tokens.Length - 1, tokens, drafted: request.Tree.DraftedCount > 0);
                 if (request.DraftJob is { } job)
