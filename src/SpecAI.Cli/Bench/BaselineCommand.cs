@@ -37,11 +37,8 @@ internal static class BaselineCommand
             var parameters = new ModelParams(parse.GetValue(target)!) { ContextSize = 2048, Threads = n, BatchThreads = n };
             using var weights = LLamaWeights.LoadFromFile(parameters);
             using IChatClient baseline = new StatelessExecutor(weights, parameters).AsChatClient();
-            var settings = new BenchSettings(
-                Quick: true, Target: null, Draft: null, Agreements: [], MaxTokens: parse.GetValue(maxTokens), Repeats: parse.GetValue(repeats),
-                Temperatures: [], Sweep: false, Json: null, Markdown: null, Plot: null);
             var (median, tokens, rates) = await BenchRunner.TimeAsync(
-                baseline, settings, parse.GetValue(temperature), new ChatOptions(), text => weights.Tokenize(text, false, false, Encoding.UTF8).Length, ct);
+                baseline, parse.GetValue(maxTokens), parse.GetValue(repeats), parse.GetValue(temperature), new ChatOptions(), text => weights.Tokenize(text, false, false, Encoding.UTF8).Length, ct);
             Console.WriteLine(JsonSerializer.Serialize(new BaselineResult { TokensPerSecond = median, Tokens = tokens, TokensPerSecondRuns = rates }));
             return 0;
         });

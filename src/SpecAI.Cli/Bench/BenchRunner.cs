@@ -260,7 +260,7 @@ internal static class BenchRunner
         try
         {
             StatisticsSnapshot? before = null;
-            var r = await TimeAsync(client, s, temperature, chat, null, ct, afterWarmup: () => before = StatisticsSnapshot.Of(client.Statistics));
+            var r = await TimeAsync(client, s.MaxTokens, s.Repeats, temperature, chat, null, ct, afterWarmup: () => before = StatisticsSnapshot.Of(client.Statistics));
             var d = StatisticsSnapshot.Of(client.Statistics) - before!;
             result.TokensPerSecond = r.Median;
             result.TokensPerSecondRuns = r.Rates;
@@ -314,14 +314,14 @@ internal static class BenchRunner
     }
 
     /// <summary>Warm-up request, then <c>Repeats</c> timed requests, each a new one-message conversation with a different prompt.</summary>
-    /// <summary>One warm-up request, then <see cref="BenchSettings.Repeats"/> timed ones over the bench prompts: median tokens/s, tokens, each rate.</summary>
+    /// <summary>One warm-up request, then <paramref name="repeats"/> timed ones over the bench prompts: median tokens/s, tokens, each rate.</summary>
     internal static async Task<(double Median, long Tokens, List<double> Rates)> TimeAsync(
-        IChatClient client, BenchSettings s, double temperature, ChatOptions baseOptions, Func<string, int>? countTokens, CancellationToken ct, Action? afterWarmup = null)
+        IChatClient client, int maxTokens, int repeats, double temperature, ChatOptions baseOptions, Func<string, int>? countTokens, CancellationToken ct, Action? afterWarmup = null)
     {
         ChatOptions Options()
         {
             var o = baseOptions.Clone();
-            o.MaxOutputTokens = s.MaxTokens;
+            o.MaxOutputTokens = maxTokens;
             o.Temperature = (float)temperature;
             o.Seed = 1234;
             return o;
@@ -331,7 +331,7 @@ internal static class BenchRunner
         afterWarmup?.Invoke();
         var rates = new List<double>();
         long tokens = 0;
-        for (int i = 0; i < s.Repeats; i++)
+        for (int i = 0; i < repeats; i++)
         {
             var sw = Stopwatch.StartNew();
             var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, BenchCommand.Prompts[i % BenchCommand.Prompts.Length])], Options(), ct);
