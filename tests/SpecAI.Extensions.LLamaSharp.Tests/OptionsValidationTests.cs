@@ -31,8 +31,10 @@ public sealed class OptionsValidationTests
         var options = Valid();
         options.MainGpu = 1;
         options.TensorSplits = [0.6f, 0.4f, 0f];
-        options.Validate();
+        Assert.Null(Record.Exception(options.Validate));
         options.TensorSplits = [];
-        options.Validate();
+        Assert.Null(Record.Exception(options.Validate));
+        Assert.Empty(options.TensorSplits);
+        Assert.Equal(1, options.MainGpu);
     }
 }

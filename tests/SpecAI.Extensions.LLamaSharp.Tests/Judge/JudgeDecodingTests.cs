@@ -144,11 +144,16 @@ public sealed class JudgeDecodingTests(ITestOutputHelper output) : IDisposable
     {
         using (var teacher = await JudgeTeacher.LoadAsync(TestModels.Stories, contextSize: 64))
         {
-            new JudgeHead(new float[64], 0f, target: teacher.Fingerprint).Save(_headPath);
+            // A constant head (no weights, large bias) scores every draft token ~1: the judge keeps every drafted token.
+            new JudgeHead(new float[64], 20f, target: teacher.Fingerprint).Save(_headPath);
         }
 
         using var client = Client(_headPath);
-        Assert.NotNull(client);
+        var response = await client.GetResponseAsync(StoriesClients.Prompt(), Options(seed: 3, mode: "judge"));
+        var counts = response.Usage!.AdditionalCounts!;
+        Assert.True(counts[SpeculativeChatOptionKeys.DraftedTokens] > 0);
+        Assert.True(counts[SpeculativeChatOptionKeys.JudgeAcceptedTokens] > 0, "the loaded head must take part in verification");
+        Assert.Equal(true, response.AdditionalProperties?[SpeculativeChatOptionKeys.Lossy]);
     }
 
     [Fact]

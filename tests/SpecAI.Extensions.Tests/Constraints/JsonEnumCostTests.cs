@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using SpecAI.Extensions.Constraints;
+using SpecAI.Extensions.Testing;
 
 namespace SpecAI.Extensions.Tests.Constraints;
 
@@ -11,7 +12,7 @@ namespace SpecAI.Extensions.Tests.Constraints;
 [Collection(nameof(JsonPerfCollection))]
 public class JsonEnumCostTests
 {
-    [Fact]
+    [PerfFact]
     [Trait("Category", "Perf")]
     public void Perf_FiveThousandEnumValues_CostAboutAsMuchAsFive()
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using SpecAI.Extensions.Constraints;
+using SpecAI.Extensions.Testing;
 using SpecAI.Extensions.Sampling;
 
 namespace SpecAI.Extensions.Tests.Constraints;
@@ -156,7 +157,7 @@ public class JsonTokenConstraintTests
         Assert.Throws<InvalidOperationException>(() => constraint.IsAllowed([texts.IndexOf("}")], eos));
     }
 
-    [Fact]
+    [PerfFact]
     [Trait("Category", "Perf")]
     public void Perf_32kRandomTokens_MidDocument()
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SpecAI.Extensions.Constraints;
+using SpecAI.Extensions.Testing;
 
 namespace SpecAI.Extensions.Tests.Constraints;
 
@@ -24,7 +25,7 @@ public class JsonTokenVocabularyTests
         Assert.Equal(fresh, shared);
     }
 
-    [Fact]
+    [PerfFact]
     [Trait("Category", "Perf")]
     public void Perf_PreparedVocabulary_SkipsTheTrieBuild()
     {
