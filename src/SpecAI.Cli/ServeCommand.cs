@@ -105,7 +105,7 @@ internal static class ServeCommand
             string model = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? "?";
             foreach (string url in app.Urls)
             {
-                Console.WriteLine($"Serving {model} at {url}/ (chat page), {url}/v1 (OpenAI API){(metrics ? $", {url}/metrics" : string.Empty)}");
+                Console.WriteLine($"Serving {model} at {url}/ (chat page), {url}/v1 (OpenAI API){(metrics ? $", {url}/metrics" : string.Empty)}{(server.ApiKeys.Count > 0 ? $"; {server.ApiKeys.Count} API key(s) required" : string.Empty)}");
             }
 
             await app.WaitForShutdownAsync(cancellationToken);

@@ -42,9 +42,14 @@ internal sealed class HostPolicy(OpenAIChatCompletionsOptions options)
         return false;
     }
 
-    /// <summary>Whether <paramref name="origin"/> is the server's own (scheme and Host of the request).</summary>
+    /// <summary>
+    /// Whether <paramref name="origin"/> names the host and port the request was sent to (its Host header, already
+    /// checked). The scheme is not compared: behind a TLS proxy the page is https while the request reaching us is http.
+    /// </summary>
     public static bool IsSameOrigin(HttpRequest request, string origin)
-        => string.Equals(origin, $"{request.Scheme}://{request.Host.Value}", StringComparison.OrdinalIgnoreCase);
+        => Uri.TryCreate(origin, UriKind.Absolute, out var uri)
+            && string.Equals(uri.Host, request.Host.Host, StringComparison.OrdinalIgnoreCase) // both bracket IPv6: [::1]
+            && (request.Host.Port ?? uri.Port) == uri.Port;
 
     /// <summary>Whether <paramref name="origin"/> is listed in <see cref="OpenAIChatCompletionsOptions.CorsOrigins"/>.</summary>
     public bool IsListedOrigin(string origin)

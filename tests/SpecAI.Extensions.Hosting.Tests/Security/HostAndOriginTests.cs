@@ -118,4 +118,19 @@ public sealed class HostAndOriginTests : IAsyncLifetime
         foreign.Headers.Add("Access-Control-Request-Method", "POST");
         Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(foreign)).StatusCode);
     }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5199", "127.0.0.1:5199", true)]
+    [InlineData("https://api.example", "api.example", true)] // a TLS proxy passing the Host on
+    [InlineData("http://api.example", "api.example:80", true)]
+    [InlineData("http://[::1]:5199", "[::1]:5199", true)]
+    [InlineData("http://127.0.0.1:5198", "127.0.0.1:5199", false)]
+    [InlineData("http://evil.example:5199", "127.0.0.1:5199", false)]
+    [InlineData("null", "127.0.0.1:5199", false)]
+    public void SameOrigin_ComparesHostAndPort(string origin, string host, bool expected)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Host = Microsoft.AspNetCore.Http.HostString.FromUriComponent(host);
+        Assert.Equal(expected, Hosting.Security.HostPolicy.IsSameOrigin(context.Request, origin));
+    }
 }
