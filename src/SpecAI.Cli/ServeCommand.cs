@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SpecAI.Extensions;
+using SpecAI.Extensions.Hosting;
 
 namespace SpecAI.Cli;
 
@@ -17,6 +18,7 @@ namespace SpecAI.Cli;
 /// <remarks>
 /// Every other client setting binds from the "SpecAI" configuration section as in an app: appsettings.json in the
 /// working folder, environment variables (<c>SpecAI__DraftLength=6</c>) or extra arguments (<c>--SpecAI:DraftLength 6</c>).
+/// Server settings (<see cref="OpenAIChatCompletionsOptions"/>: API keys, hosts, origins, limits) bind from "SpecAI:Server".
 /// </remarks>
 internal static class ServeCommand
 {
@@ -26,11 +28,16 @@ internal static class ServeCommand
         var draft = new Option<string?>("--draft") { Description = "Draft GGUF (small, same vocabulary); without it the server decodes plainly or by prompt lookup." };
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, separated by ';'.", DefaultValueFactory = _ => "http://127.0.0.1:5199" };
         var noMetrics = new Option<bool>("--no-metrics") { Description = "Do not serve Prometheus metrics at /metrics." };
+        var apiKeys = new Option<string[]>("--api-key") { Description = $"An API key clients must send as 'Authorization: Bearer KEY' (repeatable; also --api-key-file, {ServeSecurity.ApiKeyVariable}, {ServeSecurity.SectionName}:ApiKeys). /health and the chat page stay open; the page asks for the key.", Arity = ArgumentArity.ZeroOrMore };
+        var apiKeyFile = new Option<string?>("--api-key-file") { Description = "A file of API keys, one a line ('#' starts a comment line)." };
+        var allowUnauthenticated = new Option<bool>("--allow-unauthenticated") { Description = "Start even when listening beyond loopback without an API key (anyone who can reach it can use the models)." };
+        var allowedHosts = new Option<string[]>("--allowed-hosts") { Description = "Host names accepted in the Host header, separated by ',' or ';' (default: loopback names while listening on loopback only, else ASP.NET Core's AllowedHosts).", Arity = ArgumentArity.ZeroOrMore };
+        var corsOrigins = new Option<string[]>("--cors-origins") { Description = "Browser origins besides the server's own allowed to call the API (CORS), separated by ',' or ';'; other origins get 403.", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("serve", "Serve the models over an OpenAI-compatible HTTP API with a chat page at /. Other options bind from the \"SpecAI\" configuration section (appsettings.json, SpecAI__X environment variables, --SpecAI:X arguments).")
         {
             TreatUnmatchedTokensAsErrors = false,
         };
-        foreach (var option in new Option[] { target, draft, urls, noMetrics })
+        foreach (var option in new Option[] { target, draft, urls, noMetrics, apiKeys, apiKeyFile, allowUnauthenticated, allowedHosts, corsOrigins })
         {
             command.Options.Add(option);
         }
@@ -49,7 +56,34 @@ internal static class ServeCommand
                 [$"{section}:{nameof(SpeculativeChatClientOptions.TargetModelPath)}"] = Path.GetFullPath(parse.GetValue(target)!),
                 [$"{section}:{nameof(SpeculativeChatClientOptions.DraftModelPath)}"] = parse.GetValue(draft) is { } d ? Path.GetFullPath(d) : null,
             });
-            builder.WebHost.UseUrls(parse.GetValue(urls)!);
+            string[] addresses = parse.GetValue(urls)!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            void ConfigureServer(OpenAIChatCompletionsOptions options) => ServeSecurity.Configure(
+                options,
+                builder.Configuration,
+                parse.GetValue(apiKeys) ?? [],
+                parse.GetValue(apiKeyFile),
+                Environment.GetEnvironmentVariable(ServeSecurity.ApiKeyVariable),
+                parse.GetValue(allowedHosts) ?? [],
+                parse.GetValue(corsOrigins) ?? []);
+            var server = new OpenAIChatCompletionsOptions();
+            ConfigureServer(server);
+
+            // Checked before anything loads or listens.
+            bool allowOpen = parse.GetValue(allowUnauthenticated);
+            if (ServeSecurity.BindingError(addresses, server, allowOpen) is { } refusal)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync(refusal);
+                return 1;
+            }
+
+            if (allowOpen && server.ApiKeys.Count == 0 && !addresses.All(ServeSecurity.IsLoopback))
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync("warning: listening beyond loopback without an API key (--allow-unauthenticated): anyone who can reach this server can use the models.");
+            }
+
+            // Running streams get the drain time, then are cancelled with a final event; the host waits a little longer.
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = server.ShutdownDrainTimeout + TimeSpan.FromSeconds(5));
+            builder.WebHost.UseUrls(string.Join(';', addresses));
             builder.Services.AddSpeculativeChatClient(builder.Configuration.GetSection(section));
             bool metrics = !parse.GetValue(noMetrics);
             if (metrics)
@@ -61,17 +95,17 @@ internal static class ServeCommand
 
             // Load the models now, so a bad path or option fails at start and not at the first request.
             var client = app.Services.GetRequiredService<IChatClient>();
-            app.MapOpenAIChatCompletions();
+            app.MapOpenAIChatCompletions(ConfigureServer);
             if (metrics)
             {
-                app.MapSpecAIMetrics();
+                app.MapSpecAIMetrics().WithOpenAIServerGuard(server);
             }
 
             await app.StartAsync(cancellationToken);
             string model = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? "?";
             foreach (string url in app.Urls)
             {
-                Console.WriteLine($"Serving {model} at {url}/ (chat page), {url}/v1 (OpenAI API){(metrics ? $", {url}/metrics" : string.Empty)}");
+                Console.WriteLine($"Serving {model} at {url}/ (chat page), {url}/v1 (OpenAI API){(metrics ? $", {url}/metrics" : string.Empty)}{(server.ApiKeys.Count > 0 ? $"; {server.ApiKeys.Count} API key(s) required" : string.Empty)}");
             }
 
             await app.WaitForShutdownAsync(cancellationToken);

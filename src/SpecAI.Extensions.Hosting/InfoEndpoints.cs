@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using SpecAI.Extensions.Hosting.Protocol;
+using SpecAI.Extensions.Hosting.Security;
 
 namespace SpecAI.Extensions.Hosting;
 
@@ -37,9 +38,22 @@ internal sealed class InfoEndpoints(OpenAIChatCompletionsOptions options)
         return ErrorWriter.WriteAsync(context.Response, error, context.RequestAborted);
     }
 
-    /// <summary>200 <c>{"status": "ok", "model"}</c> once the chat client resolves (models loaded), else 503 with the reason.</summary>
+    /// <summary>
+    /// 200 <c>{"status": "ok", "model"}</c> once the chat client resolves (models loaded); 503 with the reason before
+    /// that, and <c>{"status": "draining"}</c> once shutdown has begun (so a load balancer stops sending requests).
+    /// </summary>
     public Task HealthAsync(HttpContext context)
     {
+        if (ServerGuard.IsDraining(context))
+        {
+            return WriteJsonAsync(context.Response, StatusCodes.Status503ServiceUnavailable, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("status", "draining");
+                w.WriteEndObject();
+            });
+        }
+
         string model;
         try
         {

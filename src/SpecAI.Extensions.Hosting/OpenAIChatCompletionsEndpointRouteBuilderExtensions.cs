@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using SpecAI.Extensions.Hosting;
+using SpecAI.Extensions.Hosting.Security;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -14,7 +15,11 @@ public static class OpenAIChatCompletionsEndpointRouteBuilderExtensions
     /// speculative client's counters surface as <c>accepted_prediction_tokens</c> / <c>rejected_prediction_tokens</c>).
     /// </summary>
     /// <param name="endpoints">The app.</param>
-    /// <param name="configure">Optional settings (keyed client, model id, which extra endpoints to map).</param>
+    /// <param name="configure">Optional settings (keyed client, model id, which extra endpoints to map, API keys, allowed hosts and origins, limits).</param>
+    /// <remarks>
+    /// Every endpoint is guarded by the settings' Host and Origin checks; all but <c>/health</c> and the chat page by the
+    /// API keys when any are set; request bodies must be JSON within the limits. See <see cref="OpenAIChatCompletionsOptions"/>.
+    /// </remarks>
     /// <returns>A builder for conventions on all mapped endpoints (authorization, CORS, rate limiting).</returns>
     /// <example>
     /// <code>
@@ -32,19 +37,41 @@ public static class OpenAIChatCompletionsEndpointRouteBuilderExtensions
         var completions = new ChatCompletionsEndpoint(options);
         var info = new InfoEndpoints(options);
         var group = endpoints.MapGroup(string.Empty);
+        // A Finally convention runs after each endpoint's own, so it covers every endpoint of the group, however mapped.
+        var guard = new ServerGuard(options);
+        ((IEndpointConventionBuilder)group).Finally(guard.Apply);
         group.MapPost("/v1/chat/completions", completions.HandleAsync);
         group.MapGet("/v1/models", info.ListModelsAsync);
         group.MapGet("/v1/models/{id}", (HttpContext context, string id) => info.GetModelAsync(context, id));
         if (options.MapHealth)
         {
-            group.MapGet("/health", info.HealthAsync);
+            group.MapGet("/health", info.HealthAsync).WithMetadata(OpenEndpointMetadata.Instance);
         }
 
         if (options.MapChatPage)
         {
-            group.MapGet("/", ChatPage.WriteAsync);
+            group.MapGet("/", ChatPage.WriteAsync).WithMetadata(OpenEndpointMetadata.Instance);
         }
 
         return group;
+    }
+
+    /// <summary>
+    /// Puts an endpoint mapped elsewhere (such as <c>MapSpecAIMetrics</c>) behind the same checks as the API: Host and
+    /// Origin, the API keys of <paramref name="options"/> (Prometheus sends them as <c>authorization.credentials</c>),
+    /// JSON bodies within the limits, and the shutdown drain.
+    /// </summary>
+    /// <typeparam name="TBuilder">The builder type.</typeparam>
+    /// <param name="builder">The endpoint's builder.</param>
+    /// <param name="options">Settings as given to <c>MapOpenAIChatCompletions</c>.</param>
+    /// <returns>The builder.</returns>
+    /// <example><code>app.MapSpecAIMetrics().WithOpenAIServerGuard(options);</code></example>
+    public static TBuilder WithOpenAIServerGuard<TBuilder>(this TBuilder builder, OpenAIChatCompletionsOptions options)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        builder.Finally(new ServerGuard(options).Apply);
+        return builder;
     }
 }

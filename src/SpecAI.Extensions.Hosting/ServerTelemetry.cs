@@ -7,7 +7,7 @@ namespace SpecAI.Extensions.Hosting;
 internal static class ServerTelemetry
 {
     private static readonly Meter Meter = new(SpeculationTelemetry.Name, "0.1.0");
-    private static readonly Counter<long> Requests = Meter.CreateCounter<long>("specai.server.requests", "{request}", "Chat completion requests by outcome (ok, bad_request, queue_full, cancelled, error).");
+    private static readonly Counter<long> Requests = Meter.CreateCounter<long>("specai.server.requests", "{request}", "Requests by outcome: ok, bad_request, queue_full, cancelled, error; refused before the endpoint: invalid_api_key, invalid_host, invalid_origin, unsupported_media_type, request_too_large, limit_exceeded, server_shutting_down.");
 
     /// <summary>Counts one finished request.</summary>
     public static void Record(string outcome, bool stream)

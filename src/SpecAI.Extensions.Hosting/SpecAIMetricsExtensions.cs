@@ -21,7 +21,10 @@ public static class SpecAIMetricsExtensions
         return services;
     }
 
-    /// <summary>Maps the Prometheus text-format scraping endpoint (needs <see cref="AddSpecAIMetrics"/>).</summary>
+    /// <summary>
+    /// Maps the Prometheus text-format scraping endpoint (needs <see cref="AddSpecAIMetrics"/>). Open to anyone who can
+    /// reach it: behind API keys, add <c>.WithOpenAIServerGuard(options)</c> with the settings of <c>MapOpenAIChatCompletions</c>.
+    /// </summary>
     /// <param name="endpoints">The app.</param>
     /// <param name="path">The path; "/metrics" by default.</param>
     /// <returns>A builder for conventions on the endpoint.</returns>

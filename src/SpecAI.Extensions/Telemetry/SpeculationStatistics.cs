@@ -21,10 +21,14 @@ public sealed class SpeculationStatistics
     private readonly long[] _depthReached = new long[DepthLength];
     private readonly long[] _depthContinued = new long[DepthLength];
     private long _speculationOffSteps;
+    private long _draftSteps;
     private int _currentDraftLength = -1, _currentDraftCount;
 
     /// <summary>Deepest draft position whose acceptance is counted separately (deeper ones count in the last entry).</summary>
     public const int DepthLength = 65;
+
+    /// <summary>Verified steps that had at least one drafted token (vLLM's <c>spec_decode_num_drafts</c>).</summary>
+    public long DraftSteps { get { lock (_gate) { return _draftSteps; } } }
 
     /// <summary>Target verification decodes (one per speculative step, or per token without speculation).</summary>
     public long TargetCalls { get { lock (_gate) { return _targetCalls; } } }
@@ -205,6 +209,7 @@ public sealed class SpeculationStatistics
         lock (_gate)
         {
             _draftedTokens += drafted;
+            _draftSteps += drafted > 0 ? 1 : 0;
             _acceptedTokens += accepted;
             _generatedTokens += committed;
             _acceptedLengthHistogram[Math.Min(accepted, HistogramLength - 1)]++;
@@ -284,6 +289,7 @@ public sealed class SpeculationStatistics
                 }
 
                 _speculationOffSteps += other._speculationOffSteps;
+                _draftSteps += other._draftSteps;
                 if (other._currentDraftLength >= 0)
                 {
                     _currentDraftLength = other._currentDraftLength;

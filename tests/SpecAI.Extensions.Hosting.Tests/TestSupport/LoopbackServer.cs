@@ -39,7 +39,10 @@ public sealed class LoopbackServer : IAsyncDisposable
         app.MapOpenAIChatCompletions(configure);
         if (metrics)
         {
-            app.MapSpecAIMetrics();
+            // The same settings guard /metrics (API keys, Host, Origin), as specai serve does.
+            var guarded = new OpenAIChatCompletionsOptions();
+            configure?.Invoke(guarded);
+            app.MapSpecAIMetrics().WithOpenAIServerGuard(guarded);
         }
 
         await app.StartAsync();
@@ -49,8 +52,9 @@ public sealed class LoopbackServer : IAsyncDisposable
     /// <summary>An official OpenAI SDK chat client pointed at this server.</summary>
     /// <param name="model">The model name it sends.</param>
     /// <param name="maxRetries">Retries of failed calls (the SDK retries 503 by default).</param>
-    public OpenAI.Chat.ChatClient OpenAIChatClient(string model = "stories260K", int maxRetries = 3)
-        => new(model, new ApiKeyCredential("not-needed"), new OpenAIClientOptions
+    /// <param name="apiKey">The key it sends as a bearer token.</param>
+    public OpenAI.Chat.ChatClient OpenAIChatClient(string model = "stories260K", int maxRetries = 3, string apiKey = "not-needed")
+        => new(model, new ApiKeyCredential(apiKey), new OpenAIClientOptions
         {
             Endpoint = new Uri(BaseAddress, "v1"),
             NetworkTimeout = TimeSpan.FromSeconds(60),
@@ -62,6 +66,9 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     /// <summary>A plain HTTP client for raw requests.</summary>
     public HttpClient HttpClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    /// <summary>Begins a graceful shutdown (as SIGTERM does) and waits for it.</summary>
+    public Task StopAsync() => _app.StopAsync();
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
