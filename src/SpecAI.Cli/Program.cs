@@ -10,4 +10,5 @@ root.Subcommands.Add(JudgeCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(RawDecodeCommand.Create());
 root.Subcommands.Add(BaselineCommand.Create());
+root.Subcommands.Add(LanternCommand.Create());
 return root.Parse(args).Invoke();

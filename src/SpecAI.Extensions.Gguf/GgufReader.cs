@@ -77,6 +77,9 @@ public static class GgufReader
         Validate(stream, path);
     }
 
+    /// <summary>The checked header with tensor types as raw numbers and data offsets (types this library cannot decode allowed).</summary>
+    internal static GgufRawHeader ReadRawHeader(Stream stream, string sourceName) => ParseChecked(stream, sourceName);
+
     /// <summary><see cref="ValidateModelFile(string)"/> over a seekable stream.</summary>
     internal static void Validate(Stream stream, string sourceName) => _ = ParseChecked(stream, sourceName);
 

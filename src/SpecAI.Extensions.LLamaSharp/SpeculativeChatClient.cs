@@ -37,6 +37,7 @@ public sealed class SpeculativeChatClient : IChatClient
     private readonly ILogger _logger;
     private readonly Lazy<string[]> _tokenTexts;
     private readonly Judge.JudgeHead? _judge;
+    private readonly Lazy<Gguf.GgufTokenEmbeddings> _embeddings;
     private volatile bool _disposed;
 
     /// <summary>Loads the models and creates the client. Safe on a UI thread: the models load on the client's own thread.</summary>
@@ -63,6 +64,7 @@ public sealed class SpeculativeChatClient : IChatClient
             _tokenTexts = new Lazy<string[]>(() => DecodeVocabulary(_target.Weights));
             _constraints = new RequestConstraints(() => TokenTexts, _stopTokens, _formatter.ToolFormat);
             _judge = Judge.JudgeHeadLoader.Load(_options.JudgeHeadPath, _target, _logger);
+            _embeddings = new Lazy<Gguf.GgufTokenEmbeddings>(() => Gguf.GgufTokenEmbeddings.Open(_target.Path));
             _assembler = new ChatResponseAssembler(_stopTokens, () => new LLamaTokenTextDecoder(_target.Weights), _options.ModelId ?? _target.ModelName);
         }
         catch
@@ -184,11 +186,30 @@ public sealed class SpeculativeChatClient : IChatClient
         return null;
     }
 
+    // The target's token embeddings, opened from its GGUF file on the first LANTERN request.
+    private Gguf.GgufTokenEmbeddings LanternEmbeddings()
+    {
+        try
+        {
+            var embeddings = _embeddings.Value;
+            return embeddings.VocabularySize == _target.VocabularySize ? embeddings
+                : throw new NotSupportedException($"'{_target.ModelName}' has {embeddings.VocabularySize} embedding rows for {_target.VocabularySize} tokens.");
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidDataException)
+        {
+            throw new NotSupportedException($"The LANTERN verifier cannot read the token embeddings of '{_target.ModelName}': {ex.Message}", ex);
+        }
+    }
+
     /// <summary>Stops the client: running answers end with <see cref="OperationCanceledException"/> or <see cref="ObjectDisposedException"/>, queued ones with <see cref="ObjectDisposedException"/>; the models are freed. Safe to call from inside a stream.</summary>
     public void Dispose()
     {
         _disposed = true;
         _scheduler.Dispose();
+        if (_embeddings is { IsValueCreated: true } embeddings)
+        {
+            embeddings.Value.Dispose();
+        }
     }
 
     /// <summary>The prompt tokens a request would be decoded from (template applied, BOS added when the model wants it).</summary>
@@ -258,6 +279,11 @@ public sealed class SpeculativeChatClient : IChatClient
         if (settings.Mode == SpeculationMode.Judge)
         {
             settings = settings with { Judge = _judge ?? throw new ArgumentException($"Judge mode needs {nameof(SpeculativeChatClientOptions.JudgeHeadPath)} in the client options.", nameof(options)) };
+        }
+
+        if (settings.Verifier == VerifierKind.Lantern && settings.TokenEmbeddings is null && !settings.Sampling.IsGreedy && settings.Mode != SpeculationMode.None)
+        {
+            settings = settings with { TokenEmbeddings = LanternEmbeddings() };
         }
 
         if (GenerationSettingsMapper.Prediction(options) is { Length: > 0 } prediction)

@@ -66,8 +66,20 @@ public sealed class SpeculativeChatClientOptions
     [Range(1, SpeculationLimits.MaxDraftCount)]
     public int DraftCount { get; set; } = 4;
 
-    /// <summary>Verification rule; <see cref="VerifierKind.Typical"/> is lossy.</summary>
+    /// <summary>Verification rule; <see cref="VerifierKind.Typical"/> is lossy, <see cref="VerifierKind.Lantern"/> lossy within <see cref="LanternDelta"/>.</summary>
     public VerifierKind Verifier { get; set; } = VerifierKind.Standard;
+
+    /// <summary>
+    /// TV budget per step of <see cref="VerifierKind.Lantern"/> in [0, 1]: each committed token's law stays within this
+    /// total-variation distance of the target's (LOSSY above 0; 0 is standard verification, answer for answer).
+    /// Per request: <see cref="SpeculativeChatOptionKeys.LanternDelta"/>.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double LanternDelta { get; set; } = Verification.LanternVerifier.DefaultDelta;
+
+    /// <summary>Neighbourhood size k of <see cref="VerifierKind.Lantern"/>. Per request: <see cref="SpeculativeChatOptionKeys.LanternK"/>.</summary>
+    [Range(1, Verification.LanternVerifier.MaxNeighbourCount)]
+    public int LanternK { get; set; } = Verification.LanternVerifier.DefaultNeighbourCount;
 
     /// <summary>Let the engine tune draft length and count (and switch speculation off) from measured costs.</summary>
     public bool Adaptive { get; set; }

@@ -12,8 +12,14 @@ public static class SpeculativeChatOptionKeys
     /// <summary>Draft count k (int).</summary>
     public const string DraftCount = "specai.draft_count";
 
-    /// <summary>Verifier: standard, kseq, rrs, rrs-wor, topk, greedy-draft, typical.</summary>
+    /// <summary>Verifier: standard, kseq, rrs, rrs-wor, topk, greedy-draft, typical, lantern.</summary>
     public const string Verifier = "specai.verifier";
+
+    /// <summary>TV budget per step of the LANTERN verifier in [0, 1] (double; LOSSY above 0, 0 = standard verification).</summary>
+    public const string LanternDelta = "specai.lantern_delta";
+
+    /// <summary>Neighbourhood size k of the LANTERN verifier (int).</summary>
+    public const string LanternK = "specai.lantern_k";
 
     /// <summary>Adaptive drafting on/off (bool).</summary>
     public const string Adaptive = "specai.adaptive";
@@ -57,7 +63,7 @@ public static class SpeculativeChatOptionKeys
 
     /// <summary>
     /// <c>true</c> in a response's <c>AdditionalProperties</c> (and in the final streaming update's) when any step was
-    /// verified by a LOSSY rule (judge below threshold 1, typical acceptance): the answer may differ from the target's law.
+    /// verified by a LOSSY rule (judge below threshold 1, typical acceptance, LANTERN above delta 0): the answer may differ from the target's law.
     /// </summary>
     public const string Lossy = "specai.lossy";
 
@@ -82,7 +88,7 @@ public static class SpeculativeChatOptionKeys
     };
 
     /// <summary>Parses a verifier string.</summary>
-    /// <param name="value">standard, kseq, rrs, rrs-wor, topk, greedy-draft or typical (case-insensitive); enum names also accepted.</param>
+    /// <param name="value">standard, kseq, rrs, rrs-wor, topk, greedy-draft, typical or lantern (case-insensitive); enum names also accepted.</param>
     /// <returns>The verifier kind.</returns>
     /// <exception cref="ArgumentException">Unknown value.</exception>
     public static VerifierKind ParseVerifier(string value) => value.Trim().ToLowerInvariant() switch
@@ -94,6 +100,7 @@ public static class SpeculativeChatOptionKeys
         "topk" => VerifierKind.TopK,
         "greedy-draft" or "greedydraft" => VerifierKind.GreedyDraft,
         "typical" => VerifierKind.Typical,
-        _ => throw new ArgumentException($"Unknown {Verifier} '{value}'; use standard, kseq, rrs, rrs-wor, topk, greedy-draft or typical.", nameof(value)),
+        "lantern" => VerifierKind.Lantern,
+        _ => throw new ArgumentException($"Unknown {Verifier} '{value}'; use standard, kseq, rrs, rrs-wor, topk, greedy-draft, typical or lantern.", nameof(value)),
     };
 }

@@ -23,4 +23,10 @@ public enum VerifierKind
 
     /// <summary>Typical acceptance (Medusa). LOSSY: trades exactness for acceptance.</summary>
     Typical,
+
+    /// <summary>
+    /// LANTERN relaxed acceptance over latent neighbourhoods (Jang et al., ICLR 2025). LOSSY with a bound: each committed
+    /// token's law is within total-variation distance delta of the target's; delta = 0 is <see cref="Standard"/>.
+    /// </summary>
+    Lantern,
 }

@@ -29,6 +29,8 @@ internal static class GenerationSettingsMapper
             Adaptive = defaults.Adaptive,
             JudgeThreshold = defaults.JudgeThreshold,
             MaxJudgedTokensPerStep = defaults.MaxJudgedTokensPerStep,
+            LanternDelta = defaults.LanternDelta,
+            LanternNeighbourCount = defaults.LanternK,
         };
         var mode = Read(extra, SpeculativeChatOptionKeys.Mode, SpeculativeChatOptionKeys.ParseMode) ?? basis.Mode;
         var sampling = basis.Sampling;
@@ -51,6 +53,8 @@ internal static class GenerationSettingsMapper
             Adaptive = Read(extra, SpeculativeChatOptionKeys.Adaptive, s => bool.Parse(s)) ?? basis.Adaptive,
             MeasureOptimalAcceptance = Read(extra, SpeculativeChatOptionKeys.MeasureOptimalAcceptance, s => bool.Parse(s)) ?? basis.MeasureOptimalAcceptance,
             JudgeThreshold = Read(extra, SpeculativeChatOptionKeys.JudgeThreshold, ParseDouble) ?? basis.JudgeThreshold,
+            LanternDelta = Read(extra, SpeculativeChatOptionKeys.LanternDelta, ParseDouble) ?? basis.LanternDelta,
+            LanternNeighbourCount = Read(extra, SpeculativeChatOptionKeys.LanternK, ParseInt) ?? basis.LanternNeighbourCount,
             StopTokens = basis.StopTokens.Count == 0 ? stopTokens : new HashSet<int>(stopTokens.Concat(basis.StopTokens)),
             Constraint = extra is not null && extra.TryGetValue(SpeculativeChatOptionKeys.Constraint, out object? constraint)
                 ? constraint as ITokenConstraint ?? throw new ArgumentException($"ChatOptions.AdditionalProperties['{SpeculativeChatOptionKeys.Constraint}'] must be an {nameof(ITokenConstraint)}.", "options")

@@ -168,6 +168,10 @@ internal sealed class GenerationRequest
             }
 
             var result = nodeVerifier.Verify(Verifier, p, draft, candidates, Random, JudgeScores(target, candidates.Length));
+            if (Verifier is LanternVerifier { LastDistance: var distance } && !double.IsNaN(distance))
+            {
+                Statistics.RecordRelaxation(distance);
+            }
             Commit(result.Token);
             committed++;
             if (result.IsAccepted)

@@ -80,6 +80,18 @@ public sealed record GenerationSettings
     public IReadOnlyList<int>? PredictedTokens { get; init; }
 
     /// <summary>
+    /// TV budget per step of <see cref="VerifierKind.Lantern"/> in [0, 1] (LOSSY above 0: each committed token's law is
+    /// within this total-variation distance of the target's; 0 is standard verification, draw for draw).
+    /// </summary>
+    public double LanternDelta { get; init; } = Verification.LanternVerifier.DefaultDelta;
+
+    /// <summary>Neighbourhood size k of <see cref="VerifierKind.Lantern"/> (latent neighbours a drafted token may take mass from).</summary>
+    public int LanternNeighbourCount { get; init; } = Verification.LanternVerifier.DefaultNeighbourCount;
+
+    /// <summary>The target's token embeddings, which <see cref="VerifierKind.Lantern"/> needs at temperature above 0 (the chat client fills it from the target's GGUF).</summary>
+    public Verification.ITokenEmbeddings? TokenEmbeddings { get; init; }
+
+    /// <summary>
     /// Whether the answer follows the target's law exactly: asked of the verifier these settings select (a judge at
     /// threshold 1 never judges; plain decoding has no verifier and is lossless).
     /// </summary>
@@ -87,6 +99,7 @@ public sealed record GenerationSettings
     {
         SpeculationMode.None => true,
         SpeculationMode.Judge => new Verification.JudgeVerifier(JudgeThreshold ?? Judge?.Threshold ?? 0.5).IsLossless,
+        _ when Verifier == VerifierKind.Lantern => Sampling.IsGreedy || LanternDelta == 0,
         _ => Verification.VerifierFactory.Create(Verifier, Sampling).IsLossless,
     };
 
@@ -121,6 +134,16 @@ public sealed record GenerationSettings
         if (MaxJudgedTokensPerStep < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxJudgedTokensPerStep), MaxJudgedTokensPerStep, "MaxJudgedTokensPerStep must be at least 1 (null for no limit).");
+        }
+
+        if (!(LanternDelta >= 0 && LanternDelta <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LanternDelta), LanternDelta, "LanternDelta must be in [0, 1] (0 = standard verification).");
+        }
+
+        if (LanternNeighbourCount < 1 || LanternNeighbourCount > Verification.LanternVerifier.MaxNeighbourCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LanternNeighbourCount), LanternNeighbourCount, $"LanternNeighbourCount must be in [1, {Verification.LanternVerifier.MaxNeighbourCount}].");
         }
 
         if (PromptLookupMinNgram < 1)

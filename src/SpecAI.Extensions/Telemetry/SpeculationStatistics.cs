@@ -22,6 +22,8 @@ public sealed class SpeculationStatistics
     private readonly long[] _depthContinued = new long[DepthLength];
     private long _speculationOffSteps;
     private long _draftSteps;
+    private long _relaxedNodes;
+    private double _relaxationDistanceSum, _relaxationDistanceMax;
     private int _currentDraftLength = -1, _currentDraftCount;
 
     /// <summary>Deepest draft position whose acceptance is counted separately (deeper ones count in the last entry).</summary>
@@ -56,6 +58,15 @@ public sealed class SpeculationStatistics
 
     /// <summary>Drafted tokens kept only because the judge accepted them (the standard rule had rejected them); LOSSY. Included in <see cref="AcceptedTokens"/>.</summary>
     public long JudgeAcceptedTokens { get { lock (_gate) { return _judgeAcceptedTokens; } } }
+
+    /// <summary>Nodes where the LANTERN verifier built its relaxed distribution (at every verified node with a draft when the diagnostics are on; else only where standard verification rejected).</summary>
+    public long RelaxedNodes { get { lock (_gate) { return _relaxedNodes; } } }
+
+    /// <summary>Mean total-variation distance between LANTERN's relaxed distribution and the target's over <see cref="RelaxedNodes"/> (0 when none).</summary>
+    public double MeanRelaxationDistance { get { lock (_gate) { return _relaxedNodes == 0 ? 0 : _relaxationDistanceSum / _relaxedNodes; } } }
+
+    /// <summary>Largest total-variation distance between LANTERN's relaxed distribution and the target's at one node.</summary>
+    public double MaxRelaxationDistance { get { lock (_gate) { return _relaxationDistanceMax; } } }
 
     /// <summary>Accepted tokens per drafted token (0 when nothing was drafted).</summary>
     public double AcceptanceRate { get { lock (_gate) { return _draftedTokens == 0 ? 0 : (double)_acceptedTokens / _draftedTokens; } } }
@@ -247,6 +258,18 @@ public sealed class SpeculationStatistics
         }
     }
 
+    /// <summary>Records the TV distance of one LANTERN relaxation.</summary>
+    /// <param name="distance">TV(p~, p) at the node.</param>
+    internal void RecordRelaxation(double distance)
+    {
+        lock (_gate)
+        {
+            _relaxedNodes++;
+            _relaxationDistanceSum += distance;
+            _relaxationDistanceMax = Math.Max(_relaxationDistanceMax, distance);
+        }
+    }
+
     /// <summary>Adds another statistics object's counts into this one.</summary>
     /// <param name="other">The counts to add.</param>
     public void Add(SpeculationStatistics other)
@@ -277,6 +300,9 @@ public sealed class SpeculationStatistics
                 _optimalAcceptanceSum += other._optimalAcceptanceSum;
                 _achievedAcceptanceSum += other._achievedAcceptanceSum;
                 _acceptanceBoundSamples += other._acceptanceBoundSamples;
+                _relaxedNodes += other._relaxedNodes;
+                _relaxationDistanceSum += other._relaxationDistanceSum;
+                _relaxationDistanceMax = Math.Max(_relaxationDistanceMax, other._relaxationDistanceMax);
                 for (int i = 0; i < HistogramLength; i++)
                 {
                     _acceptedLengthHistogram[i] += other._acceptedLengthHistogram[i];

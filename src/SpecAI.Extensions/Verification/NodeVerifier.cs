@@ -60,6 +60,7 @@ public sealed class NodeVerifier
             JudgeScores = judgeScores,
             TargetScale = layout.TargetScale,
             DraftScale = layout.DraftScale,
+            TokenIds = layout.Tokens,
         };
         var result = verifier.Verify(node, random);
         return new VerificationResult(layout.Tokens.IsEmpty ? result.Token : layout.Tokens[result.Token], result.AcceptedCandidate);

@@ -42,4 +42,7 @@ public readonly ref struct VerificationNode
 
     /// <summary>Factor that turns <see cref="Draft"/> into probabilities: q(x) = Draft[x] x DraftScale (1 by default).</summary>
     public double DraftScale { get; init; }
+
+    /// <summary>Token id of each position when the positions are not token ids (a sparse layout); empty when they are.</summary>
+    public ReadOnlySpan<int> TokenIds { get; init; }
 }

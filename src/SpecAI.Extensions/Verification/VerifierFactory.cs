@@ -10,6 +10,7 @@ public static class VerifierFactory
     /// <param name="sampling">The sampling transforms of the request.</param>
     /// <returns>The verifier.</returns>
     /// <exception cref="ArgumentOutOfRangeException">Unknown kind.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="VerifierKind.Lantern"/> above temperature 0: it needs the target's token embeddings (construct <see cref="LanternVerifier"/>).</exception>
     public static ISpeculativeVerifier Create(VerifierKind kind, SamplingOptions sampling)
     {
         ArgumentNullException.ThrowIfNull(sampling);
@@ -31,6 +32,7 @@ public static class VerifierFactory
             VerifierKind.RecursiveRejectionWithoutReplacement => RecursiveRejectionWithoutReplacementVerifier.Instance,
             VerifierKind.TopK => TopKVerifier.Instance,
             VerifierKind.GreedyDraft => GreedyDraftVerifier.Instance,
+            VerifierKind.Lantern => throw new InvalidOperationException("The LANTERN verifier needs the target's token embeddings: construct a LanternVerifier (the engine does so from GenerationSettings.TokenEmbeddings)."),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Verifier '{kind}' is not available."),
         };
     }

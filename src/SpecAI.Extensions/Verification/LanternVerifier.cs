@@ -1,0 +1,432 @@
+using System.Numerics.Tensors;
+using SpecAI.Extensions.Drafting;
+using SpecAI.Extensions.Sampling;
+
+namespace SpecAI.Extensions.Verification;
+
+/// <summary>
+/// LANTERN relaxed speculative sampling (Jang et al., "LANTERN: Accelerating Visual Autoregressive Models with Relaxed
+/// Speculative Decoding", ICLR 2025, arXiv:2410.03355). LOSSY with a bound: each committed token follows a relaxed
+/// distribution p~ whose total-variation distance to the target's p is at most <see cref="Delta"/>; delta = 0 is
+/// standard speculative sampling, draw for draw.
+/// </summary>
+/// <remarks>
+/// <para>The paper's rule: a draft token x is accepted against the mass of its latent neighbourhood A_k(x) (the k tokens
+/// nearest to x in the target's token-embedding space, cosine), taking neighbours nearest first while the mass moved to x
+/// keeps TV(p~, p) &lt;= delta.</para>
+/// <para>Rule here. One p~ per node, built before the draft token is looked at: among a pool of the node's likely tokens
+/// (the <see cref="PoolSize"/> most probable under p and under q; for a deterministic draft x, p's and x), every token
+/// the draft over-proposes (q &gt; p), most proposed first, takes mass from its k nearest pool tokens (p &gt; 0) that
+/// p over-weights (p &gt; q), nearest first, each move capped by the donor's surplus p - q, the receiver's deficit
+/// q - p and what is left of the budget delta (the last neighbour may give part of its mass). Moved mass is the TV
+/// distance, so TV(p~, p) &lt;= delta. Then standard speculative sampling against p~: accept x with min(1, p~(x)/q(x)),
+/// else draw from norm(max(0, p~ - q)); its output law is exactly p~.</para>
+/// <para>Why not the paper's per-draft p~_x: when the relaxation depends on the drafted token, the committed token's law
+/// is a mixture of the p~_x and no longer within delta of p (p = 0.5 on token a and 0.05 on each of b1..b10, q uniform
+/// on the b's, each b's nearest neighbour a: at delta = 0.1 every draft is accepted and the output is q, at TV 0.5).
+/// Deciding p~ from p and q alone keeps the bound on what is actually emitted; the caps spend the budget only where
+/// it raises acceptance (each unit of TV buys one unit of acceptance).</para>
+/// <para>Random draws: the standard test min(1, p(x)/q(x)) is drawn first, so whatever standard verification accepts,
+/// this accepts with the same draw; only after it fails is p~ built (nothing vocabulary-wide on the accepted path) and
+/// x accepted with the remaining <c>(a~ - a) / (1 - a)</c>, which makes the total exactly a~ = min(1, p~(x)/q(x)). With
+/// delta = 0 no further draw is made and the residual is standard's.</para>
+/// <para>Cost of a relaxed node: one pass over p and q to pick the pool (the residual pass follows anyway), the pool's
+/// embedding rows (<see cref="ITokenEmbeddings"/>, read and cached by the backend) and receivers x pool cosines.</para>
+/// </remarks>
+public sealed class LanternVerifier : ISpeculativeVerifier
+{
+    /// <summary>Default TV budget per step (see docs/lantern.md for the measurements behind it).</summary>
+    public const double DefaultDelta = 0.1;
+
+    /// <summary>Default neighbourhood size k.</summary>
+    public const int DefaultNeighbourCount = 8;
+
+    /// <summary>Default number of top tokens taken from p and from q into the pool.</summary>
+    public const int DefaultPoolSize = 16;
+
+    /// <summary>Largest neighbourhood and pool size accepted.</summary>
+    public const int MaxNeighbourCount = 256;
+
+    private readonly ITokenEmbeddings _embeddings;
+    private readonly Move[] _moves;
+    private int _moveCount;
+
+    // Pool buffers: positions, probabilities under p and q, embedding rows, and their norms.
+    private readonly int[] _pool;
+    private readonly double[] _pp;
+    private readonly double[] _pq;
+    private readonly ReadOnlyMemory<float>[] _rows;
+    private readonly double[] _norms;
+    private readonly double[] _similarity;
+    private readonly int[] _order;
+    private readonly int[] _topP;
+    private readonly int[] _topQ;
+
+    /// <summary>Creates a verifier.</summary>
+    /// <param name="embeddings">The target's token embeddings.</param>
+    /// <param name="delta">TV budget per step in [0, 1]; 0 is standard speculative sampling.</param>
+    /// <param name="neighbourCount">Neighbourhood size k in [1, <see cref="MaxNeighbourCount"/>].</param>
+    /// <param name="poolSize">Top tokens of p and of q considered, in [1, <see cref="MaxNeighbourCount"/>].</param>
+    /// <param name="measuresDistance">Whether to build p~ at every node with a candidate (a diagnostic: <see cref="LastDistance"/> at each node), not only where standard verification rejects.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="embeddings"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    public LanternVerifier(ITokenEmbeddings embeddings, double delta = DefaultDelta, int neighbourCount = DefaultNeighbourCount, int poolSize = DefaultPoolSize, bool measuresDistance = false)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        if (!(delta >= 0 && delta <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(delta), delta, "The LANTERN budget delta must be in [0, 1].");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(neighbourCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(neighbourCount, MaxNeighbourCount);
+        ArgumentOutOfRangeException.ThrowIfLessThan(poolSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(poolSize, MaxNeighbourCount);
+        _embeddings = embeddings;
+        Delta = delta;
+        NeighbourCount = neighbourCount;
+        PoolSize = poolSize;
+        MeasuresDistance = measuresDistance;
+        int capacity = 2 * poolSize + 1;
+        _pool = new int[capacity];
+        _pp = new double[capacity];
+        _pq = new double[capacity];
+        _rows = new ReadOnlyMemory<float>[capacity];
+        _norms = new double[capacity];
+        _similarity = new double[capacity];
+        _order = new int[capacity];
+        _topP = new int[poolSize];
+        _topQ = new int[poolSize];
+        _moves = new Move[2 * capacity * capacity];
+    }
+
+    /// <summary>TV budget per step.</summary>
+    public double Delta { get; }
+
+    /// <summary>Neighbourhood size k.</summary>
+    public int NeighbourCount { get; }
+
+    /// <summary>Top tokens of p and of q considered per node.</summary>
+    public int PoolSize { get; }
+
+    /// <summary>Whether p~ is built at every node with a candidate (diagnostic).</summary>
+    public bool MeasuresDistance { get; }
+
+    /// <summary>TV(p~, p) of the last node where p~ was built; NaN where it was not (standard verification accepted first and <see cref="MeasuresDistance"/> is off, or no candidate).</summary>
+    public double LastDistance { get; private set; } = double.NaN;
+
+    /// <inheritdoc />
+    public VerifierKind Kind => VerifierKind.Lantern;
+
+    /// <inheritdoc />
+    /// <remarks>Only at delta = 0 (standard speculative sampling).</remarks>
+    public bool IsLossless => Delta == 0;
+
+    /// <inheritdoc />
+    public DraftScheme Scheme => DraftScheme.Independent;
+
+    /// <inheritdoc />
+    public double ExpectedAcceptance(in VerificationNode node) => IsLossless ? StandardVerifier.Instance.ExpectedAcceptance(node) : double.NaN;
+
+    /// <summary>Writes the relaxed distribution p~ for a node and returns TV(p~, p).</summary>
+    /// <param name="p">Target probabilities.</param>
+    /// <param name="q">Draft probabilities; empty for a deterministic draft of <paramref name="draftToken"/>.</param>
+    /// <param name="tokenIds">Token id of each position; empty when positions are token ids.</param>
+    /// <param name="draftToken">The drafted position (used only for a deterministic draft).</param>
+    /// <param name="destination">Receives p~ (length of <paramref name="p"/>).</param>
+    /// <returns>The total-variation distance between p~ and p (the mass moved).</returns>
+    /// <exception cref="ArgumentException">Lengths differ.</exception>
+    public double Relax(ReadOnlySpan<double> p, ReadOnlySpan<double> q, ReadOnlySpan<int> tokenIds, int draftToken, Span<double> destination)
+    {
+        if ((!q.IsEmpty && q.Length != p.Length) || destination.Length < p.Length || (!tokenIds.IsEmpty && tokenIds.Length != p.Length))
+        {
+            throw new ArgumentException("p, q, token ids and destination must cover the same positions.", nameof(destination));
+        }
+
+        double moved = Build(p, 1.0, q, 1.0, tokenIds, draftToken);
+        p.CopyTo(destination);
+        foreach (var move in _moves.AsSpan(0, _moveCount))
+        {
+            destination[move.Position] += move.Mass;
+        }
+
+        return moved;
+    }
+
+    /// <inheritdoc />
+    public VerificationResult Verify(in VerificationNode node, IRandomSource random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        LastDistance = double.NaN;
+        if (node.Candidates.IsEmpty)
+        {
+            return VerificationResult.Recovered(random.NextCategorical(node.Target));
+        }
+
+        if (node.Candidates.Length != 1)
+        {
+            throw new ArgumentException($"The LANTERN verifier takes one draft per position; got {node.Candidates.Length}.", nameof(node));
+        }
+
+        int x = node.Candidates[0];
+        bool built = false;
+        if (MeasuresDistance && Delta > 0)
+        {
+            LastDistance = Build(node.Target, node.TargetScale, node.Draft, node.DraftScale, node.TokenIds, x);
+            built = true;
+        }
+
+        // The standard test first: same draw, same acceptance.
+        double a = StandardVerifier.AcceptanceProbability(node, x);
+        if (random.NextBernoulli(a))
+        {
+            return new VerificationResult(x, 0);
+        }
+
+        if (Delta == 0)
+        {
+            return StandardVerifier.DrawResidual(node, x, random);
+        }
+
+        if (!built)
+        {
+            LastDistance = Build(node.Target, node.TargetScale, node.Draft, node.DraftScale, node.TokenIds, x);
+        }
+
+        double px = node.Target[x] * node.TargetScale + MovedTo(x);
+        double qx = node.Draft.IsEmpty ? 1.0 : node.Draft[x] * node.DraftScale;
+        double relaxed = qx <= 0 ? 0 : Math.Min(1.0, px / qx);
+        if (relaxed > a && random.NextBernoulli((relaxed - a) / (1 - a)))
+        {
+            return new VerificationResult(x, 0);
+        }
+
+        return _moveCount == 0 ? StandardVerifier.DrawResidual(node, x, random) : DrawRelaxedResidual(node, x, random);
+    }
+
+    // norm(max(0, p~ - q)): standard's residual, then the few positions p~ changed, in the residual's units (1 / TargetScale).
+    private VerificationResult DrawRelaxedResidual(in VerificationNode node, int x, IRandomSource random)
+    {
+        var target = node.Target;
+        double sp = node.TargetScale;
+        Span<double> residual = node.Scratch[..target.Length];
+        if (node.Draft.IsEmpty)
+        {
+            target.CopyTo(residual);
+            residual[x] = 0;
+            foreach (var move in _moves.AsSpan(0, _moveCount))
+            {
+                if (move.Position != x)
+                {
+                    residual[move.Position] = Math.Max(0, residual[move.Position] + move.Mass / sp);
+                }
+            }
+
+            return VerificationResult.Recovered(random.NextCategorical(Distribution.Mass(residual) > 0 ? residual : target));
+        }
+
+        int blocks = Distribution.BlockCount(residual.Length);
+        Span<double> blockSums = blocks <= 2048 ? stackalloc double[blocks] : new double[blocks];
+        double ratio = node.DraftScale / sp;
+        double mass = Distribution.PositivePart(target, node.Draft, ratio, residual, blockSums);
+        foreach (var move in _moves.AsSpan(0, _moveCount))
+        {
+            int i = move.Position;
+            double updated = Math.Max(0, target[i] + MovedTo(i) / sp - ratio * node.Draft[i]);
+            double change = updated - residual[i];
+            residual[i] = updated;
+            blockSums[i / Distribution.Block] += change;
+            mass += change;
+        }
+
+        return VerificationResult.Recovered(mass > 0 ? Distribution.SampleByBlocks(residual, blockSums, random) : random.NextCategorical(target));
+    }
+
+    private double MovedTo(int position)
+    {
+        double sum = 0;
+        foreach (var move in _moves.AsSpan(0, _moveCount))
+        {
+            if (move.Position == position)
+            {
+                sum += move.Mass;
+            }
+        }
+
+        return sum;
+    }
+
+    // Fills _moves (positive: into a receiver, negative: out of a donor) and returns the mass moved.
+    private double Build(ReadOnlySpan<double> target, double sp, ReadOnlySpan<double> draft, double sq, ReadOnlySpan<int> tokenIds, int draftToken)
+    {
+        _moveCount = 0;
+        if (Delta <= 0)
+        {
+            return 0;
+        }
+
+        // The pool: top tokens of p, then of q (or the deterministic draft), without repeats.
+        int count = 0;
+        int top = SelectTop(target, _topP);
+        for (int i = 0; i < top; i++)
+        {
+            _pool[count++] = _topP[i];
+        }
+
+        if (draft.IsEmpty)
+        {
+            count = AddToPool(draftToken, count);
+        }
+        else
+        {
+            top = SelectTop(draft, _topQ);
+            for (int i = 0; i < top; i++)
+            {
+                count = AddToPool(_topQ[i], count);
+            }
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            int position = _pool[i];
+            _pp[i] = target[position] * sp;
+            _pq[i] = draft.IsEmpty ? (position == draftToken ? 1.0 : 0.0) : draft[position] * sq;
+        }
+
+        // Receivers (q > p), most proposed first; stable by pool order.
+        int receivers = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (_pq[i] > _pp[i])
+            {
+                _order[receivers++] = i;
+            }
+        }
+
+        if (receivers == 0)
+        {
+            return 0;
+        }
+
+        SortDescending(_order.AsSpan(0, receivers), _pq);
+        for (int i = 0; i < count; i++)
+        {
+            int token = tokenIds.IsEmpty ? _pool[i] : tokenIds[_pool[i]];
+            _rows[i] = _embeddings.GetRow(token);
+            _norms[i] = TensorPrimitives.Norm(_rows[i].Span);
+        }
+
+        Span<int> receiverOrder = stackalloc int[receivers];
+        _order.AsSpan(0, receivers).CopyTo(receiverOrder);
+        Span<double> surplus = stackalloc double[count];
+        for (int i = 0; i < count; i++)
+        {
+            surplus[i] = Math.Max(0, _pp[i] - _pq[i]);
+        }
+
+        double budget = Delta;
+        Span<int> neighbours = stackalloc int[count];
+        foreach (int r in receiverOrder)
+        {
+            double deficit = _pq[r] - _pp[r];
+
+            // A_k(r): the k pool tokens with p > 0 nearest to r (cosine; ties by pool order).
+            int candidates = 0;
+            var row = _rows[r].Span;
+            for (int j = 0; j < count; j++)
+            {
+                if (j != r && _pp[j] > 0)
+                {
+                    double norms = _norms[r] * _norms[j];
+                    _similarity[j] = norms > 0 ? TensorPrimitives.Dot(row, _rows[j].Span) / norms : -1.0;
+                    neighbours[candidates++] = j;
+                }
+            }
+
+            var nearest = neighbours[..candidates];
+            SortDescending(nearest, _similarity);
+            foreach (int j in nearest[..Math.Min(NeighbourCount, candidates)])
+            {
+                double m = Math.Min(Math.Min(surplus[j], deficit), budget);
+                if (m <= 0)
+                {
+                    continue;
+                }
+
+                surplus[j] -= m;
+                deficit -= m;
+                budget -= m;
+                _moves[_moveCount++] = new Move(_pool[j], -m);
+                _moves[_moveCount++] = new Move(_pool[r], m);
+                if (deficit <= 0 || budget <= 0)
+                {
+                    break;
+                }
+            }
+
+            if (budget <= 0)
+            {
+                break;
+            }
+        }
+
+        return Delta - budget;
+    }
+
+    private int AddToPool(int position, int count)
+    {
+        if (_pool.AsSpan(0, count).IndexOf(position) < 0)
+        {
+            _pool[count++] = position;
+        }
+
+        return count;
+    }
+
+    // The positions of the largest positive weights, most probable first (ties: lowest position); returns how many.
+    private static int SelectTop(ReadOnlySpan<double> weights, Span<int> destination)
+    {
+        int size = 0, capacity = destination.Length;
+        Span<double> values = stackalloc double[capacity];
+        for (int i = 0; i < weights.Length; i++)
+        {
+            double w = weights[i];
+            if (w <= 0 || (size == capacity && w <= values[size - 1]))
+            {
+                continue;
+            }
+
+            int at = size == capacity ? size - 1 : size++;
+            while (at > 0 && values[at - 1] < w)
+            {
+                values[at] = values[at - 1];
+                destination[at] = destination[at - 1];
+                at--;
+            }
+
+            values[at] = w;
+            destination[at] = i;
+        }
+
+        return size;
+    }
+
+    // Insertion sort of indices by key, descending; stable (equal keys keep their order).
+    private static void SortDescending(Span<int> indices, ReadOnlySpan<double> keys)
+    {
+        for (int i = 1; i < indices.Length; i++)
+        {
+            int v = indices[i];
+            int j = i - 1;
+            while (j >= 0 && keys[indices[j]] < keys[v])
+            {
+                indices[j + 1] = indices[j];
+                j--;
+            }
+
+            indices[j + 1] = v;
+        }
+    }
+
+    private readonly record struct Move(int Position, double Mass);
+}
