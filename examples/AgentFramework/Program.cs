@@ -1,10 +1,11 @@
 // AgentFramework: a Microsoft Agent Framework agent (ChatClientAgent) over SpeculativeChatClient.
-//   dotnet run --project examples/AgentFramework                       (forges a tiny ChatML model pair into .models/)
+//   dotnet run --project examples/AgentFramework                       (generates demo models into .models/: fluent-looking nonsense)
 //   dotnet run --project examples/AgentFramework -- --target t.gguf --draft d.gguf
 //   dotnet run --project examples/AgentFramework -- --prompt "Hello" --once
 // The agent has instructions and two function tools, keeps one session across turns (/new starts another, /quit
 // leaves) and streams its answers with live speculation counters. Pass a tool-trained --target (e.g. a Qwen2.5
-// instruct GGUF) to see real tool calls; the tiny forged default model has random-ish weights and answers with text.
+// instruct GGUF) to see real tool calls; the generated demo models only write English-looking text.
+// Piped (stdout not a terminal): no live status line; each answer, then one summary line.
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
@@ -13,7 +14,7 @@ using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using SpecAI.Extensions;
-using SpecAI.Extensions.Gguf.Forge;
+using SpecAI.Extensions.Gguf.Forge.Demo;
 using Spectre.Console;
 
 string? target = Option(args, "--target");
@@ -21,13 +22,24 @@ string? draft = Option(args, "--draft");
 string? prompt = Option(args, "--prompt");
 bool once = args.Contains("--once");
 
+bool piped = Console.IsOutputRedirected;
+if (piped)
+{
+    // No colours, cursor moves or live display in a pipe: plain lines only, never wrapped.
+    AnsiConsole.Profile.Capabilities.Ansi = false;
+    AnsiConsole.Profile.Capabilities.Interactive = false;
+    AnsiConsole.Profile.Width = int.MaxValue / 2;
+}
+
 if (target is null)
 {
     string cache = Path.Combine(Directory.GetCurrentDirectory(), ".models");
-    var family = AnsiConsole.Status().Start("Forging a tiny ChatML target/draft pair...", _ => LlamaModelForge.GetOrCreateFamily(cache, LlamaFamilyOptions.ChatTiny));
+    var family = AnsiConsole.Status().Start("Generating the demo models...", _ => DemoModelForge.GetOrCreateFamily(cache));
     target = family.TargetPath;
     draft ??= family.DraftPath;
+    AnsiConsole.MarkupLine($"[grey]{Markup.Escape(DemoModelForge.Notice)}[/]");
 }
+
 
 // The speculative client is registered as the app's IChatClient; the agent is built from whatever is registered.
 var services = new ServiceCollection();
@@ -88,7 +100,7 @@ async Task TurnAsync(string text)
     var answer = new StringBuilder();
     var clock = Stopwatch.StartNew();
     long generated = 0, targetCalls = 0, drafted = 0, accepted = 0;
-    await AnsiConsole.Live(new Markup("[blue]bot>[/]")).StartAsync(async context =>
+    async Task StreamAsync(Action render)
     {
         await foreach (var update in agent.RunStreamingAsync(text, session))
         {
@@ -109,12 +121,26 @@ async Task TurnAsync(string text)
             targetCalls = Counter(update, SpeculativeChatOptionKeys.TargetCalls) ?? targetCalls;
             drafted = Counter(update, SpeculativeChatOptionKeys.DraftedTokens) ?? drafted;
             accepted = Counter(update, SpeculativeChatOptionKeys.AcceptedTokens) ?? accepted;
+            render();
+        }
+    }
+
+    if (piped)
+    {
+        await StreamAsync(() => { });
+        Console.WriteLine(answer.ToString());
+    }
+    else
+    {
+        await AnsiConsole.Live(new Markup("[blue]bot>[/]")).StartAsync(context => StreamAsync(() =>
+        {
             string acceptance = drafted == 0 ? "n/a" : $"{100.0 * accepted / drafted:F0}%";
             context.UpdateTarget(new Rows(
                 new Markup("[blue]bot>[/] " + Markup.Escape(answer.ToString())),
                 new Markup($"[grey]{generated} tokens, {targetCalls} target calls, {generated / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} tok/s, acceptance {acceptance}[/]")));
-        }
-    });
+        }));
+    }
+
     clock.Stop();
 
     // The agent's usage sums every model call of the turn (tool round trips included), speculation counters too.

@@ -1,6 +1,6 @@
 // HostedApp: the speculative client from configuration ("SpecAI" section of appsettings.json) in a generic host,
 // with the Microsoft.Extensions.AI OpenTelemetry middleware; runs one prompt and exits.
-// Leave SpecAI:TargetModelPath empty to forge a tiny ChatML model pair into .models/ (no download).
+// Leave SpecAI:TargetModelPath empty to generate the demo models into .models/ (no download; fluent-looking nonsense).
 // Set OpenTelemetry:ConsoleExporter=true (or --OpenTelemetry:ConsoleExporter true) to print the gen_ai spans.
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Trace;
 using SpecAI.Extensions;
-using SpecAI.Extensions.Gguf.Forge;
+using SpecAI.Extensions.Gguf.Forge.Demo;
 
 const string SourceName = "SpecAI.HostedApp";
 
@@ -16,9 +16,10 @@ var builder = Host.CreateApplicationBuilder(args);
 var section = builder.Configuration.GetSection(SpeculativeChatClientOptions.SectionName);
 if (string.IsNullOrEmpty(section["TargetModelPath"]))
 {
-    var family = LlamaModelForge.GetOrCreateFamily(Path.Combine(Directory.GetCurrentDirectory(), ".models"), LlamaFamilyOptions.ChatTiny);
+    var family = DemoModelForge.GetOrCreateFamily(Path.Combine(Directory.GetCurrentDirectory(), ".models"));
     section["TargetModelPath"] = family.TargetPath;
     section["DraftModelPath"] = family.DraftPath;
+    Console.WriteLine(DemoModelForge.Notice);
 }
 
 builder.Services.AddSpeculativeChatClient(section)

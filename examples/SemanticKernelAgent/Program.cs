@@ -2,13 +2,13 @@
 //   dotnet run --project examples/SemanticKernelAgent [-- --target t.gguf --draft d.gguf] [--prompt "..."]
 // The agent turn uses automatic function calling (FunctionChoiceBehavior.Auto()): the client renders the plugins
 // into the prompt in the model's tool format (Hermes/Qwen <tool_call>, Llama 3.1 JSON, or a generic fallback)
-// and parses calls back. Pass a tool-trained --target (e.g. a Qwen2.5 instruct GGUF) to see real calls; the tiny
-// forged default model has random-ish weights and will just answer with text.
+// and parses calls back. Pass a tool-trained --target (e.g. a Qwen2.5 instruct GGUF) to see real calls; the generated demo
+// models only write English-looking text and will just answer with text.
 using System.ComponentModel;
 using System.Globalization;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
-using SpecAI.Extensions.Gguf.Forge;
+using SpecAI.Extensions.Gguf.Forge.Demo;
 
 string? target = Option(args, "--target");
 string? draft = Option(args, "--draft");
@@ -16,7 +16,7 @@ string prompt = Option(args, "--prompt") ?? "What time is it, and what is 6 time
 
 if (target is null)
 {
-    var family = LlamaModelForge.GetOrCreateFamily(Path.Combine(Directory.GetCurrentDirectory(), ".models"), LlamaFamilyOptions.ChatTiny);
+    var family = DemoModelForge.GetOrCreateFamily(Path.Combine(Directory.GetCurrentDirectory(), ".models"));
     target = family.TargetPath;
     draft ??= family.DraftPath;
 }
