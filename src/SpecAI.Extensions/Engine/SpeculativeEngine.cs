@@ -92,6 +92,31 @@ public sealed class SpeculativeEngine
     internal IEnumerable<int> Generate(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier? verifier, CancellationToken cancellationToken = default)
         => RunAlone(CreateRequest(prompt, settings, statistics, verifier), cancellationToken);
 
+    /// <summary>
+    /// Superposed Decoding (Shen et al., NeurIPS 2024; LOSSY): k suggestions after <paramref name="prompt"/> from one
+    /// pass per position, on the calling thread (the thread that owns the models). The target must take input
+    /// embeddings (<see cref="IEmbeddingInputSession"/>). The prompt stays cached for the next call.
+    /// </summary>
+    /// <param name="prompt">Prompt tokens (at least one).</param>
+    /// <param name="settings">k, token limit, temperature, n-gram weight and stop tokens.</param>
+    /// <param name="cancellationToken">Cancels between passes.</param>
+    /// <returns>The suggestions, best first.</returns>
+    /// <exception cref="ArgumentException">The prompt is empty, holds a token outside the vocabulary, or does not fit the context.</exception>
+    /// <exception cref="EmbeddingInputNotSupportedException">The target cannot take input embeddings.</exception>
+    /// <exception cref="RequestQueueFullException">No sequence of the KV cache is free.</exception>
+    public Superposed.SuperposedResult Superpose(IReadOnlyList<int> prompt, Superposed.SuperposedSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        if (prompt.Count == 0 || prompt.Any(t => (uint)t >= (uint)Target.VocabularySize))
+        {
+            throw new ArgumentException("The prompt must hold at least one token, each inside the vocabulary.", nameof(prompt));
+        }
+
+        return Superposed.SuperposedRunner.Run(_target, prompt, settings, cancellationToken);
+    }
+
     /// <summary>Forgets every cached conversation (KV of every sequence) in target and draft.</summary>
     public void ResetCache()
     {
