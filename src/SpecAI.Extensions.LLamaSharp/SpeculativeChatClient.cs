@@ -75,9 +75,11 @@ public sealed class SpeculativeChatClient : IChatClient
 
         string modelId = _options.ModelId ?? _target.ModelName;
         Metadata = new ChatClientMetadata("specai-llamasharp", null, modelId);
-        if (!_target.SupportsPartialRemoval)
+        if (_target.IsRecurrent || _draft?.IsRecurrent == true)
         {
-            _logger.LogWarning("Target {Target} ({Architecture}) is a recurrent or hybrid model: speculation is not possible with it; use mode none.", _target.ModelName, _target.Architecture);
+            _logger.LogInformation(
+                "Recurrent or hybrid models: target {Target} ({TargetArchitecture}) rolls back by {TargetRollback}, draft {Draft} by {DraftRollback}",
+                _target.ModelName, _target.Architecture, _target.Rollback, _draft?.ModelName ?? "(none)", _draft?.Rollback);
         }
 
         VocabularyCompatibility = loaded.Vocabulary?.Compatibility;

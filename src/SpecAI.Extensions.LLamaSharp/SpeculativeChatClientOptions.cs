@@ -62,6 +62,15 @@ public sealed class SpeculativeChatClientOptions
     [Range(0, SpeculationLimits.MaxDraftLength)]
     public int DraftLength { get; set; } = 4;
 
+    /// <summary>
+    /// Whether sliding-window attention layers (Gemma 3/4, gpt-oss) keep a full-size KV cache. Default <see langword="false"/>:
+    /// those layers then hold about one window per sequence instead of the whole context (Gemma 3 27B: 52 of 62 layers),
+    /// speculation and multi-draft stay exact (rejected drafts are the newest tokens), and a follow-up that appends to the
+    /// conversation reuses it; only a conversation edited further back than the window is prefilled again. Set
+    /// <see langword="true"/> to reuse edited conversations at the cost of that memory.
+    /// </summary>
+    public bool SwaFull { get; set; }
+
     /// <summary>Drafts per step (k) in <see cref="SpeculationMode.MultiDraft"/>.</summary>
     [Range(1, SpeculationLimits.MaxDraftCount)]
     public int DraftCount { get; set; } = 4;

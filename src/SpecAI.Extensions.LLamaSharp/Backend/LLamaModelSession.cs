@@ -15,16 +15,24 @@ public sealed class LLamaModelSession : IModelSession
     /// <summary>Context size used when none is configured (or the model's training context, if smaller).</summary>
     public const uint DefaultContextSize = 4096;
 
-    // llama.cpp architectures that mix attention with a recurrent state (llm_arch_is_hybrid): like pure
-    // recurrent models they cannot drop the tail of a sequence.
+    // llama.cpp's llm_arch_is_hybrid (attention + recurrent state) and llm_arch_is_recurrent (DESIGN 5.6): a recurrent
+    // state cannot drop an arbitrary tail; llama_model_is_recurrent covers the pure ones in the native library itself.
     private static readonly HashSet<string> HybridArchitectures = new(StringComparer.OrdinalIgnoreCase)
     {
         "jamba", "falcon-h1", "plamo2", "granitehybrid", "lfm2", "lfm2moe", "nemotron_h", "nemotron_h_moe", "qwen3next", "kimi-linear",
+        "qwen35", "qwen35moe", "deepseek4",
+    };
+
+    private static readonly HashSet<string> RecurrentArchitectures = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "mamba", "mamba2", "rwkv6", "rwkv6qwen2", "rwkv7", "arwkv7",
     };
 
     private readonly LLamaBatch _batch = new();
     private readonly LLamaSeqId[] _sequences = new LLamaSeqId[64];
     private readonly IDisposable _nativeLog;
+    private readonly Dictionary<int, byte[]> _checkpoints = new();
+    private readonly Dictionary<int, ulong> _checkpointSizes = new();
     private bool _disposed;
 
     private LLamaModelSession(string path, LLamaWeights weights, LLamaContext context, ModelParams parameters, IDisposable nativeLog)
@@ -41,7 +49,16 @@ public sealed class LLamaModelSession : IModelSession
         HasUnifiedKvCache = parameters.KVUnified ?? true;
         ProvidesHiddenStates = parameters.Embeddings;
         Architecture = weights.Metadata.GetValueOrDefault("general.architecture") ?? string.Empty;
-        SupportsPartialRemoval = !weights.NativeHandle.IsRecurrent && !HybridArchitectures.Contains(Architecture);
+        IsRecurrent = weights.NativeHandle.IsRecurrent || RecurrentArchitectures.Contains(Architecture) || HybridArchitectures.Contains(Architecture);
+        SupportsPartialRemoval = !IsRecurrent;
+        SlidingWindow = int.TryParse(weights.Metadata.GetValueOrDefault($"{Architecture}.attention.sliding_window"), out int window) && window > 0 ? window : 0;
+        SwaFull = parameters.SwaFull == true;
+
+        // llama.cpp clamps n_rs_seq to 0, logging at debug level only, for architectures without snapshot rollback: ask the context.
+        RollbackSnapshots = IsRecurrent ? (int)context.NativeHandle.RecurrentRollbackSnapshots : 0;
+        (Rollback, RollbackDepth) = !IsRecurrent
+            ? (SequenceRollback.Removal, int.MaxValue)
+            : RollbackSnapshots > 0 ? (SequenceRollback.Snapshots, RollbackSnapshots) : (SequenceRollback.CheckpointReplay, 0);
     }
 
     /// <summary>The GGUF file.</summary>
@@ -77,8 +94,29 @@ public sealed class LLamaModelSession : IModelSession
     /// <inheritdoc />
     public bool SupportsPartialRemoval { get; }
 
-    /// <summary>The GGUF's <c>general.architecture</c> (llama, qwen2, mamba, ...).</summary>
+    /// <inheritdoc />
+    public SequenceRollback Rollback { get; }
+
+    /// <inheritdoc />
+    public int RollbackDepth { get; }
+
+    /// <summary>The GGUF's <c>general.architecture</c> (llama, qwen2, qwen35, lfm2, gemma3, mamba, ...).</summary>
     public string Architecture { get; }
+
+    /// <summary>
+    /// Whether the model keeps a recurrent state per sequence (pure recurrent like Mamba and RWKV, or hybrid like Qwen3.5,
+    /// LFM2, Granite-4-H): rejected drafts are rolled back by native snapshots or by checkpoint and replay.
+    /// </summary>
+    public bool IsRecurrent { get; }
+
+    /// <summary>Recurrent-state snapshots per sequence the context really got (llama.cpp <c>n_rs_seq</c> after creation; 0 when clamped).</summary>
+    public int RollbackSnapshots { get; }
+
+    /// <summary>The sliding attention window (<c>&lt;arch&gt;.attention.sliding_window</c>; 0 when the model has none).</summary>
+    public int SlidingWindow { get; }
+
+    /// <summary>Whether the context was created with a full-size sliding-window cache (<c>ModelParams.SwaFull = true</c>): cells that slid out of the window stay, so older prefixes can be restored.</summary>
+    public bool SwaFull { get; }
 
     /// <summary>
     /// Loads a GGUF file and creates its context on the calling thread (the thread that will decode: llama.cpp's
@@ -218,10 +256,73 @@ public sealed class LLamaModelSession : IModelSession
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var handle = Context.NativeHandle;
-        handle.MemorySequenceRemove((LLamaSeqId)sequence, fromPosition <= 0 ? -1 : fromPosition, -1);
+        var id = (LLamaSeqId)sequence;
+        int before = handle.MemorySequenceMaxPosition(id).Value;
+        handle.MemorySequenceRemove(id, fromPosition <= 0 ? -1 : fromPosition, -1);
+        if (fromPosition <= 0 || before < fromPosition)
+        {
+            return true;
+        }
 
-        // LLamaSharp drops llama.cpp's result; a recurrent state that could not be cut still ends past the cut.
-        return fromPosition <= 0 || handle.MemorySequenceMaxPosition((LLamaSeqId)sequence).Value < fromPosition;
+        // LLamaSharp drops llama.cpp's result; check what the cache holds now. A recurrent state that could not be cut
+        // still ends past the cut; a sliding window that already dropped cells before the cut ends short of it (-1 when
+        // it emptied the sequence) or lacks the cells the next position attends to.
+        if (handle.MemorySequenceMaxPosition(id).Value != fromPosition - 1)
+        {
+            return false;
+        }
+
+        // (With a full-size cache the older cells are simply there.)
+        return SlidingWindow == 0 || handle.MemorySequenceMinPosition(id).Value <= Math.Max(0, fromPosition - SlidingWindow);
+    }
+
+    /// <inheritdoc />
+    public int SequenceLength(int sequence)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Context.NativeHandle.MemorySequenceMaxPosition((LLamaSeqId)sequence).Value + 1;
+    }
+
+    /// <inheritdoc />
+    public unsafe void SaveCheckpoint(int sequence)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var id = (LLamaSeqId)sequence;
+        var handle = Context.NativeHandle;
+        ulong size = handle.GetStateSize(id);
+        if (!_checkpoints.TryGetValue(sequence, out var buffer) || (ulong)buffer.Length < size)
+        {
+            // One buffer per sequence id, grown as the conversation grows, reused every step.
+            buffer = new byte[Math.Max((long)size, 2L * (buffer?.Length ?? 0))];
+            _checkpoints[sequence] = buffer;
+        }
+
+        fixed (byte* destination = buffer)
+        {
+            ulong written = handle.GetState(destination, (nuint)buffer.Length, id);
+            _checkpointSizes[sequence] = written;
+        }
+    }
+
+    /// <inheritdoc />
+    public unsafe void RestoreCheckpoint(int checkpointSequence, int destination)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_checkpoints.TryGetValue(checkpointSequence, out var buffer))
+        {
+            throw new InvalidOperationException($"No checkpoint of sequence {checkpointSequence} was saved on '{ModelName}'.");
+        }
+
+        var handle = Context.NativeHandle;
+        handle.MemorySequenceRemove((LLamaSeqId)destination, -1, -1);
+        fixed (byte* source = buffer)
+        {
+            ulong read = handle.SetState(source, (nuint)_checkpointSizes[checkpointSequence], (LLamaSeqId)destination);
+            if (read == 0)
+            {
+                throw new InvalidOperationException($"llama.cpp could not restore the checkpoint of sequence {checkpointSequence} into sequence {destination} of '{ModelName}' (KV cache full?).");
+            }
+        }
     }
 
     /// <inheritdoc />

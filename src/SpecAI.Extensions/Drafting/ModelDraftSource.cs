@@ -125,6 +125,12 @@ public sealed class ModelDraftSource : IDraftSource
         Flush();
         foreach (var job in jobs)
         {
+            if (job.Drafts)
+            {
+                // The draft model may be recurrent too: before its drafts are decoded (and the slot forked).
+                _memory.PrepareRollback(job.Slot, job.Length, job.Tree.BranchCount);
+            }
+
             if (job.Drafts && job.Tree.BranchCount > 1)
             {
                 int made = _memory.Fork(job.Slot, job.Tree.BranchCount);
@@ -266,7 +272,7 @@ public sealed class ModelDraftSource : IDraftSource
 
         // The winner's sequence holds the committed prefix plus its drafted nodes down to the decoded depth.
         int valid = Math.Min(committed.Length, job.Slot.Cached.Count + Math.Min(pathLength, job.DecodedDepth));
-        _memory.Commit(job.Slot, winnerBranch, valid, committed, drafted: job.DecodedDepth > 0);
+        _memory.Commit(job.Slot, winnerBranch, valid, committed, drafted: job.DecodedDepth > 0, job.Request.Statistics);
     }
 
     private void AddRow(DraftJob job, int token, int position, int sequence, int node)

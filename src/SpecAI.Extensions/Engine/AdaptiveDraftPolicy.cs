@@ -5,7 +5,8 @@ namespace SpecAI.Extensions.Engine;
 /// second, from measured costs and acceptance, and switches speculation off while it does not pay.
 /// </summary>
 /// <remarks>
-/// <para>Model: a step drafting k branches of L tokens costs <c>L * d(k) + t(1 + k L)</c>, with d(k) the measured
+/// <para>Model: a step drafting k branches of L tokens costs <c>L * d(k) + t(1 + k L) + r</c>, with r the measured rollback
+/// time per step (checkpoint, restore and replay on recurrent and hybrid models), d(k) the measured
 /// draft time per drafted depth and t(b) the measured target decode time of a batch of b tokens (tree plus
 /// the pending token; shared prefixes only make it smaller). It commits
 /// <c>E = 1 + sum_(d=1..L) prod_(j&lt;=d) a_j(k)</c> tokens, a_j(k) the rolling acceptance at depth j: the
@@ -34,6 +35,7 @@ public sealed class AdaptiveDraftPolicy
     private readonly BatchCostCurve _targetCost;
     private readonly BatchCostCurve _draftCost;
     private readonly double[,] _acceptance = new double[MaxCount + 1, MaxDepth + 1];
+    private double _rollbackCost = double.NaN;
     private int _steps;
     private int _offSteps;
 
@@ -99,6 +101,21 @@ public sealed class AdaptiveDraftPolicy
 
         _draftCost.Record(Math.Max(1, count), Math.Max(0, elapsed.TotalSeconds) / length);
     }
+
+    /// <summary>
+    /// Records the rollback work of one speculative step of one request: saving a checkpoint, restoring it and replaying
+    /// the accepted tokens on recurrent and hybrid models (zero where rejected drafts are simply removed).
+    /// </summary>
+    /// <param name="elapsed">Wall time of that work in the step.</param>
+    public void RecordRollback(TimeSpan elapsed)
+    {
+        double seconds = Math.Max(0, elapsed.TotalSeconds);
+        _rollbackCost = double.IsNaN(_rollbackCost) ? seconds : Blend(_rollbackCost, seconds);
+    }
+
+    /// <summary>Estimated rollback time of one request's speculative step, in seconds (0 before any measurement).</summary>
+    /// <returns>Seconds.</returns>
+    public double RollbackCost() => double.IsNaN(_rollbackCost) ? 0 : _rollbackCost;
 
     /// <summary>Records whether the walk continued at a drafted depth (the committed token was drafted there).</summary>
     /// <param name="depth">Depth, from 1.</param>
@@ -199,7 +216,8 @@ public sealed class AdaptiveDraftPolicy
     /// <summary>
     /// Estimated tokens per second of a tick in which <paramref name="requests"/> requests each draft k
     /// branches of L tokens and the target batch also carries <paramref name="otherRows"/> rows (prompt
-    /// chunks, requests that do not speculate): <c>n E(L, k) / (L d(n k) + t(rows + n (1 + k L)))</c>.
+    /// chunks, requests that do not speculate): <c>n E(L, k) / (L d(n k) + t(rows + n (1 + k L)) + n r)</c>, r the measured
+    /// rollback time per speculative step (checkpoint, restore and replay on recurrent models; 0 elsewhere).
     /// </summary>
     /// <param name="length">L (0: plain decoding).</param>
     /// <param name="count">k.</param>
@@ -214,7 +232,7 @@ public sealed class AdaptiveDraftPolicy
             return requests / TargetCost(otherRows + requests);
         }
 
-        double cost = length * DraftCost(requests * count) + TargetCost(otherRows + requests * (1 + count * length));
+        double cost = length * DraftCost(requests * count) + TargetCost(otherRows + requests * (1 + count * length)) + requests * RollbackCost();
         return requests * ExpectedTokens(length, count) / cost;
     }
 

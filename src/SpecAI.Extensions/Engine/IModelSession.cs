@@ -35,11 +35,44 @@ public interface IModelSession : IDisposable
     bool ProvidesHiddenStates { get; }
 
     /// <summary>
-    /// Whether the tail of a sequence can be removed (<see cref="RemoveTokens"/> with a position above 0).
-    /// Recurrent and hybrid models (Mamba, RWKV, Granite-4-H, Qwen3-Next) keep one state per sequence and
-    /// cannot: speculation, which rolls back rejected drafts, is refused for them.
+    /// Whether any tail of a sequence can be removed (<see cref="RemoveTokens"/> with a position above 0). Recurrent and
+    /// hybrid models (Mamba, RWKV, LFM2, Qwen3.5, Granite-4-H) keep one state per sequence and cannot cut it back
+    /// arbitrarily; they roll back rejected drafts as <see cref="Rollback"/> says.
     /// </summary>
     bool SupportsPartialRemoval { get; }
+
+    /// <summary>How rejected drafts are taken back (the default follows <see cref="SupportsPartialRemoval"/>: removal, or none).</summary>
+    SequenceRollback Rollback => SupportsPartialRemoval ? SequenceRollback.Removal : SequenceRollback.None;
+
+    /// <summary>
+    /// Newest tokens of a sequence that <see cref="RemoveTokens"/> can take back natively: unlimited with
+    /// <see cref="SequenceRollback.Removal"/>, the snapshot count with <see cref="SequenceRollback.Snapshots"/>, else 0.
+    /// </summary>
+    int RollbackDepth => SupportsPartialRemoval ? int.MaxValue : 0;
+
+    /// <summary>Positions a sequence holds (its last position + 1; 0 when empty).</summary>
+    /// <param name="sequence">The sequence id.</param>
+    /// <returns>The length.</returns>
+    /// <exception cref="NotSupportedException">The session does not track it (needed only with checkpoints).</exception>
+    int SequenceLength(int sequence) => throw new NotSupportedException($"'{ModelName}' does not report sequence lengths.");
+
+    /// <summary>
+    /// Saves the whole state of a sequence (attention cells and recurrent state) as the checkpoint kept for that sequence id,
+    /// replacing the previous one (llama.cpp <c>llama_state_seq_get_data</c>).
+    /// </summary>
+    /// <param name="sequence">The sequence id.</param>
+    /// <exception cref="NotSupportedException">The session cannot save sequence states.</exception>
+    void SaveCheckpoint(int sequence) => throw new NotSupportedException($"'{ModelName}' cannot save sequence checkpoints.");
+
+    /// <summary>
+    /// Replaces <paramref name="destination"/> with the checkpoint last saved from <paramref name="checkpointSequence"/>
+    /// (llama.cpp <c>llama_state_seq_set_data</c>); the checkpoint stays available.
+    /// </summary>
+    /// <param name="checkpointSequence">The sequence whose checkpoint to load.</param>
+    /// <param name="destination">The sequence to overwrite.</param>
+    /// <exception cref="NotSupportedException">The session cannot restore sequence checkpoints.</exception>
+    /// <exception cref="InvalidOperationException">No checkpoint was saved for <paramref name="checkpointSequence"/>.</exception>
+    void RestoreCheckpoint(int checkpointSequence, int destination) => throw new NotSupportedException($"'{ModelName}' cannot restore sequence checkpoints.");
 
     /// <summary>Decodes a batch, appending every token to the KV of each of its sequences.</summary>
     /// <param name="batch">The batch; positions must continue each sequence.</param>
@@ -60,8 +93,9 @@ public interface IModelSession : IDisposable
     /// <param name="sequence">The sequence id.</param>
     /// <param name="fromPosition">First position to remove; 0 empties the sequence.</param>
     /// <returns>
-    /// <see langword="false"/> when the model could not remove part of the sequence (recurrent state) and nothing
-    /// was removed; removing a whole sequence (<paramref name="fromPosition"/> 0) always succeeds.
+    /// <see langword="false"/> when the model could not remove that part of the sequence (a recurrent state deeper than
+    /// its snapshots, a sliding window that already dropped cells before the cut); the sequence is then in doubt and the
+    /// caller empties or restores it. Removing a whole sequence (<paramref name="fromPosition"/> 0) always succeeds.
     /// </returns>
     bool RemoveTokens(int sequence, int fromPosition);
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace SpecAI.Extensions.Engine;
 
 /// <summary>
@@ -7,9 +9,12 @@ namespace SpecAI.Extensions.Engine;
 /// whole-sequence operations.
 /// </summary>
 /// <remarks>
-/// Every removal is checked: a recurrent or hybrid model cannot drop part of a sequence, so a failed
-/// trim empties the sequence instead (the conversation is then prefilled again) and a failed rollback of
-/// drafts is an error (speculation is refused for such models before it starts).
+/// Every removal is checked: a recurrent or hybrid model cannot drop an arbitrary part of a sequence, so a
+/// failed trim empties the sequence instead (the conversation is then prefilled again: a state holding tokens
+/// the new conversation lacks is never reused). Rejected drafts are taken back as the session's
+/// <see cref="IModelSession.Rollback"/> allows: by removal (attention, or recurrent snapshots within their
+/// depth), else from a checkpoint saved before the drafts were decoded, restored after a partial acceptance,
+/// with the accepted tokens decoded again (replay).
 /// </remarks>
 internal sealed class ModelMemory
 {
@@ -20,6 +25,7 @@ internal sealed class ModelMemory
     private readonly List<SequenceSlot> _idle = new();
     private readonly List<SequenceSlot> _active = new();
     private long _clock;
+    private DecodeBatch? _replay;
 
     public ModelMemory(IModelSession session)
     {
@@ -72,7 +78,7 @@ internal sealed class ModelMemory
 
         SequenceSlot? source = null;
         int sourceCommon = 0;
-        if (Session.HasUnifiedKvCache && Session.SupportsPartialRemoval)
+        if (Session.HasUnifiedKvCache && Session.Rollback == SequenceRollback.Removal)
         {
             foreach (var slot in _active.Concat(_idle))
             {
@@ -202,24 +208,97 @@ internal sealed class ModelMemory
         return slot.Branches.Count;
     }
 
+    /// <summary>Whether speculation can take back rejected drafts on this model (by removal, snapshots or checkpoints).</summary>
+    public bool CanRollBack => Session.Rollback != SequenceRollback.None;
+
+    /// <summary>
+    /// Before a decode that appends drafts of up to <paramref name="depth"/> tokens on <paramref name="branches"/> branches
+    /// (the main sequence not yet forked): saves a checkpoint of the main sequence when removal alone cannot take them back.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model cannot take back tokens at all.</exception>
+    public void PrepareRollback(SequenceSlot slot, int depth, int branches)
+    {
+        slot.CheckpointCount = -1;
+        bool checkpoint = Session.Rollback switch
+        {
+            SequenceRollback.Removal => false,
+
+            // Copied branches are restored from the checkpoint rather than trusted to carry their own snapshots.
+            SequenceRollback.Snapshots => depth > Session.RollbackDepth || branches > 1,
+            SequenceRollback.CheckpointReplay => true,
+            _ => throw new NotSupportedException($"'{Session.ModelName}' can neither remove nor checkpoint the tail of a sequence, so rejected drafts cannot be taken back; use speculation mode None with it."),
+        };
+
+        if (checkpoint)
+        {
+            long started = Stopwatch.GetTimestamp();
+            Session.SaveCheckpoint(slot.Sequence);
+            slot.CheckpointCount = slot.Cached.Count;
+            slot.RollbackTime += Stopwatch.GetElapsedTime(started);
+        }
+    }
+
     /// <summary>
     /// Keeps the winning branch's sequence as the main one, trimmed to the first <paramref name="validCount"/>
-    /// committed tokens, and drops every other branch.
+    /// committed tokens, and drops every other branch. With a checkpoint of this step and rejected drafts, the main
+    /// sequence is restored instead and <paramref name="committed"/>[checkpoint..validCount) decoded again.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The model cannot remove the rejected drafts (recurrent state).</exception>
-    public void Commit(SequenceSlot slot, int winnerBranch, int validCount, ReadOnlySpan<int> committed, bool drafted)
+    /// <exception cref="InvalidOperationException">The model cannot remove the rejected drafts and no checkpoint was saved.</exception>
+    public void Commit(SequenceSlot slot, int winnerBranch, int validCount, ReadOnlySpan<int> committed, bool drafted, SpeculationStatistics? statistics = null)
     {
         int winner = slot.BranchSequence(winnerBranch);
-        DropBranches(slot, keepSequence: winner);
-        slot.Sequence = winner;
-        if ((drafted || slot.Cached.Count > validCount) && !Session.RemoveTokens(winner, validCount))
+        bool recurrent = drafted && Session.Rollback is SequenceRollback.Snapshots or SequenceRollback.CheckpointReplay;
+        bool rejected = recurrent && Session.SequenceLength(winner) > validCount;
+        if (slot.CheckpointCount >= 0 && rejected)
         {
-            throw new InvalidOperationException($"'{Session.ModelName}' cannot remove rejected draft tokens from its KV cache (a recurrent or hybrid model); speculation is not possible with it.");
+            Restore(slot, validCount, committed, statistics);
+        }
+        else
+        {
+            DropBranches(slot, keepSequence: winner);
+            slot.Sequence = winner;
+            if ((drafted || slot.Cached.Count > validCount) && !Session.RemoveTokens(winner, validCount))
+            {
+                Session.RemoveTokens(winner, 0);
+                throw new InvalidOperationException($"'{Session.ModelName}' could not remove rejected draft tokens from its KV cache ({Session.Rollback} rollback, depth {Session.RollbackDepth}) and no checkpoint was saved; the conversation's cache was emptied.");
+            }
+
+            if (rejected)
+            {
+                // Native snapshots took the tail back.
+                statistics?.RecordRollback(replayedTokens: 0, restored: false, TimeSpan.Zero);
+            }
         }
 
+        slot.CheckpointCount = -1;
         slot.Cached.Clear();
         slot.Cached.AddRange(committed[..validCount]);
         slot.LastUsed = ++_clock;
+    }
+
+    /// <summary>Loads the step's checkpoint into the main sequence and decodes the accepted tokens after it again.</summary>
+    private void Restore(SequenceSlot slot, int validCount, ReadOnlySpan<int> committed, SpeculationStatistics? statistics)
+    {
+        long started = Stopwatch.GetTimestamp();
+        DropBranches(slot, keepSequence: slot.Sequence);
+        Session.RestoreCheckpoint(slot.Sequence, slot.Sequence);
+        int from = slot.CheckpointCount;
+        var batch = _replay ??= new DecodeBatch();
+        for (int start = from; start < validCount; start += Session.MaxBatchSize)
+        {
+            batch.Clear();
+            int end = Math.Min(validCount, start + Session.MaxBatchSize);
+            for (int i = start; i < end; i++)
+            {
+                batch.Add(committed[i], i, slot.Sequence, wantLogits: false);
+            }
+
+            Session.Decode(batch);
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        slot.RollbackTime += elapsed;
+        statistics?.RecordRollback(validCount - from, restored: true, elapsed);
     }
 
     /// <summary>Empties every sequence (after an error the KV state is unknown); live slots keep their ids and restart empty.</summary>

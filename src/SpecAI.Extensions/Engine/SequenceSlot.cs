@@ -20,6 +20,12 @@ internal sealed class SequenceSlot
     /// <summary>Sequence id of each draft branch of the current step (branch 0 is the main sequence); empty when the step has one branch.</summary>
     public List<int> Branches { get; } = new();
 
+    /// <summary>Tokens the main sequence held when its checkpoint was saved this step; -1 when the step has no checkpoint.</summary>
+    public int CheckpointCount { get; set; } = -1;
+
+    /// <summary>Time spent this step saving, restoring and replaying (taken and reset by the step that reports it).</summary>
+    public TimeSpan RollbackTime { get; set; }
+
     /// <summary>When the slot was last used (orders idle slots for eviction).</summary>
     public long LastUsed { get; set; }
 

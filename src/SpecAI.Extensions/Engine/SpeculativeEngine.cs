@@ -84,7 +84,7 @@ public sealed class SpeculativeEngine
     /// <param name="cancellationToken">Cancels between steps (throws <see cref="OperationCanceledException"/>).</param>
     /// <returns>The generated tokens.</returns>
     /// <exception cref="ArgumentException">The prompt is empty, holds a token outside the vocabulary, or does not fit the context.</exception>
-    /// <exception cref="NotSupportedException">Speculation was asked of a model that cannot roll back its KV cache (recurrent or hybrid).</exception>
+    /// <exception cref="NotSupportedException">Speculation was asked of a model that can neither remove nor checkpoint the tail of a sequence (<see cref="SequenceRollback.None"/>).</exception>
     public IEnumerable<int> Generate(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, CancellationToken cancellationToken = default)
         => Generate(prompt, settings, statistics, verifier: null, cancellationToken);
 
@@ -155,9 +155,14 @@ public sealed class SpeculativeEngine
             throw new InvalidOperationException($"Speculation mode {mode} needs a draft model, and none was configured.");
         }
 
-        if (mode != SpeculationMode.None && !Target.SupportsPartialRemoval)
+        if (mode != SpeculationMode.None && Target.Rollback == SequenceRollback.None)
         {
-            throw new NotSupportedException($"'{Target.ModelName}' is a recurrent or hybrid model: it cannot drop rejected draft tokens from its KV cache, so speculation mode {mode} is not possible with it; use mode None.");
+            throw new NotSupportedException($"'{Target.ModelName}' can neither remove rejected draft tokens from its KV cache nor checkpoint and restore a sequence, so speculation mode {mode} is not possible with it; use mode None.");
+        }
+
+        if (mode != SpeculationMode.None && _modelDrafter is { } drafter && drafter.Session.Rollback == SequenceRollback.None)
+        {
+            throw new NotSupportedException($"The draft model '{drafter.Session.ModelName}' can neither remove rejected draft tokens from its KV cache nor checkpoint and restore a sequence; use a draft model with attention or checkpoints, or prompt lookup.");
         }
 
         if (mode == SpeculationMode.Judge)

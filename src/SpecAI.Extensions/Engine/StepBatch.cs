@@ -221,6 +221,12 @@ internal sealed class StepBatch
             var slot = request.TargetSlot!;
             var tree = request.Tree;
             int n = request.Tokens.Count;
+            if (tree.DraftedCount > 0)
+            {
+                // Before the fork: a checkpoint of the main sequence serves every branch.
+                _target.PrepareRollback(slot, request.StepDraftLength, tree.BranchCount);
+            }
+
             if (tree.BranchCount > 1 && tree.DraftedCount > 0 && _target.Fork(slot, tree.BranchCount) != tree.BranchCount)
             {
                 throw new InvalidOperationException($"{tree.BranchCount} draft branches need as many sequences of '{Target.ModelName}'.");
@@ -314,14 +320,24 @@ internal sealed class StepBatch
             {
                 var (winner, pathLength) = request.Verify(Target, request.HasDrafter ? _policy : null, request.Tree.BranchCount, p, nodeVerifier);
                 var tokens = CollectionsMarshal.AsSpan(request.Tokens);
-                _target.Commit(request.TargetSlot!, winner, tokens.Length - 1, tokens, drafted: request.Tree.DraftedCount > 0);
+                _target.Commit(request.TargetSlot!, winner, tokens.Length - 1, tokens, drafted: request.Tree.DraftedCount > 0, request.Statistics);
+                var rollback = request.TargetSlot!.RollbackTime;
+                request.TargetSlot.RollbackTime = TimeSpan.Zero;
                 if (request.DraftJob is { } job)
                 {
                     _drafter!.Commit(job, winner, pathLength, tokens);
+                    rollback += job.Slot.RollbackTime;
+                    job.Slot.RollbackTime = TimeSpan.Zero;
                 }
                 else if (request.StepDraftLength > 0)
                 {
                     request.Drafter?.Commit(winner, pathLength, tokens);
+                }
+
+                if (request.StepDraftLength > 0 && request.HasDrafter)
+                {
+                    // Checkpoint, restore and replay on recurrent models are part of a speculative step's cost.
+                    _policy.RecordRollback(rollback);
                 }
             }
             catch (Exception ex) when (ex is not KvCacheFullException)

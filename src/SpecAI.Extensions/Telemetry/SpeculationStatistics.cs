@@ -24,6 +24,7 @@ public sealed class SpeculationStatistics
     private long _draftSteps;
     private long _relaxedNodes;
     private double _relaxationDistanceSum, _relaxationDistanceMax;
+    private long _snapshotRollbacks, _checkpointRestores, _replayedTokens, _rollbackTicks;
     private int _currentDraftLength = -1, _currentDraftCount;
 
     /// <summary>Deepest draft position whose acceptance is counted separately (deeper ones count in the last entry).</summary>
@@ -205,6 +206,40 @@ public sealed class SpeculationStatistics
     /// <param name="count">Tokens.</param>
     internal void RecordPrefillTokens(int count) { lock (_gate) { _prefillTokens += count; } }
 
+    /// <summary>Steps whose rejected drafts were taken back natively from recurrent-state snapshots (qwen35's <c>n_rs_seq</c>).</summary>
+    public long SnapshotRollbacks { get { lock (_gate) { return _snapshotRollbacks; } } }
+
+    /// <summary>Steps whose rejected drafts were taken back by restoring a checkpoint and replaying the accepted tokens.</summary>
+    public long CheckpointRestores { get { lock (_gate) { return _checkpointRestores; } } }
+
+    /// <summary>Accepted tokens decoded a second time after a checkpoint was restored.</summary>
+    public long ReplayedTokens { get { lock (_gate) { return _replayedTokens; } } }
+
+    /// <summary>Time spent restoring checkpoints and replaying (saving checkpoints included where measured).</summary>
+    public TimeSpan RollbackTime { get { lock (_gate) { return TimeSpan.FromTicks(_rollbackTicks); } } }
+
+    /// <summary>Records one rollback of rejected drafts on a recurrent or hybrid model.</summary>
+    /// <param name="replayedTokens">Tokens decoded again.</param>
+    /// <param name="restored">Whether a checkpoint was restored (else native snapshots took the tail back).</param>
+    /// <param name="elapsed">Time spent.</param>
+    internal void RecordRollback(int replayedTokens, bool restored, TimeSpan elapsed)
+    {
+        lock (_gate)
+        {
+            if (restored)
+            {
+                _checkpointRestores++;
+            }
+            else
+            {
+                _snapshotRollbacks++;
+            }
+
+            _replayedTokens += replayedTokens;
+            _rollbackTicks += elapsed.Ticks;
+        }
+    }
+
     /// <summary>Adds drafting time spent outside decodes (sampling the drafts).</summary>
     /// <param name="elapsed">The time.</param>
     internal void RecordDraftOverhead(TimeSpan elapsed) { lock (_gate) { _draftTicks += elapsed.Ticks; } }
@@ -316,6 +351,10 @@ public sealed class SpeculationStatistics
 
                 _speculationOffSteps += other._speculationOffSteps;
                 _draftSteps += other._draftSteps;
+                _snapshotRollbacks += other._snapshotRollbacks;
+                _checkpointRestores += other._checkpointRestores;
+                _replayedTokens += other._replayedTokens;
+                _rollbackTicks += other._rollbackTicks;
                 if (other._currentDraftLength >= 0)
                 {
                     _currentDraftLength = other._currentDraftLength;
@@ -337,6 +376,7 @@ public sealed class SpeculationStatistics
         $"(rate {AcceptanceRate:F3}, {TokensPerTargetCall:F2} tokens/call)" +
         (double.IsNaN(OptimalAcceptance) ? string.Empty : $", acceptance achieved {AchievedAcceptance:F3} of optimal {OptimalAcceptance:F3}") +
         (StepsWithSpeculationOff > 0 ? $", speculation off {StepsWithSpeculationOff} steps" : string.Empty) +
+        (CheckpointRestores + SnapshotRollbacks > 0 ? $", rollbacks {SnapshotRollbacks} by snapshot, {CheckpointRestores} by checkpoint ({ReplayedTokens} tokens replayed)" : string.Empty) +
         (LossySteps > 0 ? $", LOSSY steps {LossySteps}" : string.Empty) +
         (JudgeAcceptedTokens > 0 ? $", judge-accepted tokens {JudgeAcceptedTokens}" : string.Empty);
 

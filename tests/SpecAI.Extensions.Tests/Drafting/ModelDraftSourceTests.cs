@@ -197,14 +197,12 @@ public class ModelDraftSourceTests
     }
 
     [Fact]
-    public void Commit_ModelThatCannotRemoveTokens_ThrowsNamingTheModel()
+    public void Draft_ModelThatCanNeitherRemoveNorCheckpoint_ThrowsNamingTheModel()
     {
         var source = new ModelDraftSource(Session(recurrent: true));
         List<int> committed = [1, 2, 3];
-        source.Draft(Request(committed, SamplingOptions.Greedy), Tree(committed, 1), 3);
-        committed.Add((GreedyChain(committed, 1)[0] + 1) % Vocabulary);
 
-        var error = Assert.Throws<InvalidOperationException>(() => source.Commit(0, 0, committed.ToArray()));
+        var error = Assert.Throws<NotSupportedException>(() => source.Draft(Request(committed, SamplingOptions.Greedy), Tree(committed, 1), 3));
 
         Assert.Contains("draft-fake", error.Message);
     }

@@ -38,14 +38,14 @@ public class EngineLimitsTests
     }
 
     [Fact]
-    public void RejectedDraftsThatCannotBeRemoved_FailTheStepClearly()
+    public void DraftThatCanNeitherRemoveNorCheckpoint_IsRefusedUpFrontNamingIt()
     {
         var logits = FakeLanguage.Create(8, 1);
         var target = new FakeModelSession("target", 8, logits);
         var draft = new FakeModelSession("rwkv", 8, FakeLanguage.Perturbed(logits, 5, 3.0), recurrent: true);
         var engine = new SpeculativeEngine(target, new ModelDraftSource(draft));
         var settings = new GenerationSettings { Sampling = SamplingOptions.Greedy, MaxTokens = 40, Mode = SpeculationMode.DraftModel, DraftLength = 4 };
-        var ex = Assert.Throws<InvalidOperationException>(() => engine.Generate([1, 2], settings, new SpeculationStatistics()).ToArray());
+        var ex = Assert.Throws<NotSupportedException>(() => engine.Generate([1, 2], settings, new SpeculationStatistics()).ToArray());
         Assert.Contains("rwkv", ex.Message);
     }
 

@@ -8,13 +8,13 @@ namespace SpecAI.Extensions.Tests.Engine;
 /// <summary>A fake target/draft pair with a known law, plus the exact law of generated sequences.</summary>
 internal sealed class EngineTestKit
 {
-    public EngineTestKit(int vocabularySize, double draftNoise = 1.5, int seed = 1, int maxBatchSize = 64, bool unified = true, int contextSize = 512, Action<DecodeBatch>? onTargetDecode = null)
+    public EngineTestKit(int vocabularySize, double draftNoise = 1.5, int seed = 1, int maxBatchSize = 64, bool unified = true, int contextSize = 512, Action<DecodeBatch>? onTargetDecode = null, SequenceRollback targetRollback = SequenceRollback.Removal, SequenceRollback draftRollback = SequenceRollback.Removal, int rollbackDepth = 0)
     {
         VocabularySize = vocabularySize;
         TargetLogits = FakeLanguage.Create(vocabularySize, seed);
         DraftLogits = FakeLanguage.Perturbed(TargetLogits, seed + 100, draftNoise);
-        Target = new FakeModelSession("target", vocabularySize, TargetLogits, contextSize: contextSize, maxBatchSize: maxBatchSize, unified: unified, onDecode: onTargetDecode);
-        Draft = new FakeModelSession("draft", vocabularySize, DraftLogits, contextSize: contextSize, maxBatchSize: maxBatchSize, unified: unified);
+        Target = new FakeModelSession("target", vocabularySize, TargetLogits, contextSize: contextSize, maxBatchSize: maxBatchSize, unified: unified, onDecode: onTargetDecode, rollback: targetRollback, rollbackDepth: rollbackDepth);
+        Draft = new FakeModelSession("draft", vocabularySize, DraftLogits, contextSize: contextSize, maxBatchSize: maxBatchSize, unified: unified, rollback: draftRollback, rollbackDepth: rollbackDepth);
         Engine = new SpeculativeEngine(Target, new ModelDraftSource(Draft));
     }
 

@@ -5,7 +5,9 @@ namespace SpecAI.Extensions.Tests.TestSupport;
 /// <summary>
 /// An in-memory model whose logits are a known function of the token history, with a per-sequence
 /// "KV cache" that checks every rule a real cache enforces (contiguous positions, consistent shared
-/// tokens, whole-sequence copies only).
+/// tokens, whole-sequence copies only). As a recurrent model (<see cref="SequenceRollback.Snapshots"/> or
+/// <see cref="SequenceRollback.CheckpointReplay"/>) it refuses removals its state could not make and keeps one
+/// checkpoint per sequence id.
 /// </summary>
 internal sealed class FakeModelSession : IModelSession
 {
@@ -16,10 +18,13 @@ internal sealed class FakeModelSession : IModelSession
     private readonly Action<DecodeBatch>? _onDecode;
     private readonly Func<IReadOnlyList<int>, float[]>? _hidden;
     private readonly List<float[]?> _lastHidden = new();
+    private readonly Dictionary<int, int[]> _checkpoints = new();
 
-    public FakeModelSession(string name, int vocabularySize, Func<IReadOnlyList<int>, float[]> logits, int contextSize = 512, int maxBatchSize = 64, int maxSequences = 8, bool unified = true, Action<DecodeBatch>? onDecode = null, Func<IReadOnlyList<int>, float[]>? hidden = null, bool recurrent = false)
+    public FakeModelSession(string name, int vocabularySize, Func<IReadOnlyList<int>, float[]> logits, int contextSize = 512, int maxBatchSize = 64, int maxSequences = 8, bool unified = true, Action<DecodeBatch>? onDecode = null, Func<IReadOnlyList<int>, float[]>? hidden = null, bool recurrent = false, SequenceRollback? rollback = null, int rollbackDepth = 0)
     {
-        SupportsPartialRemoval = !recurrent;
+        Rollback = rollback ?? (recurrent ? SequenceRollback.None : SequenceRollback.Removal);
+        SupportsPartialRemoval = Rollback == SequenceRollback.Removal;
+        RollbackDepth = Rollback switch { SequenceRollback.Removal => int.MaxValue, SequenceRollback.Snapshots => rollbackDepth, _ => 0 };
         _onDecode = onDecode;
         _hidden = hidden;
         ModelName = name;
@@ -40,6 +45,10 @@ internal sealed class FakeModelSession : IModelSession
     public bool HasUnifiedKvCache { get; }
     public bool ProvidesHiddenStates => _hidden is not null;
     public bool SupportsPartialRemoval { get; }
+    public SequenceRollback Rollback { get; }
+    public int RollbackDepth { get; }
+    public int CheckpointsSaved { get; private set; }
+    public int CheckpointsRestored { get; private set; }
 
     /// <summary>Cells in use: distinct (position, history) entries across sequences, as a unified cache shares them.</summary>
     public int CellsInUse => _sequences.Sum(s => s.Count);
@@ -106,7 +115,7 @@ internal sealed class FakeModelSession : IModelSession
         var seq = _sequences[sequence];
         if (fromPosition < seq.Count)
         {
-            if (!SupportsPartialRemoval && fromPosition > 0)
+            if (fromPosition > 0 && seq.Count - fromPosition > RollbackDepth)
             {
                 return false;
             }
@@ -126,6 +135,27 @@ internal sealed class FakeModelSession : IModelSession
 
         _sequences[destination].Clear();
         _sequences[destination].AddRange(_sequences[source]);
+    }
+
+    public int SequenceLength(int sequence) => _sequences[sequence].Count;
+
+    public void SaveCheckpoint(int sequence)
+    {
+        if (Rollback is not (SequenceRollback.Snapshots or SequenceRollback.CheckpointReplay))
+        {
+            throw new NotSupportedException("no checkpoints");
+        }
+
+        CheckpointsSaved++;
+        _checkpoints[sequence] = _sequences[sequence].ToArray();
+    }
+
+    public void RestoreCheckpoint(int checkpointSequence, int destination)
+    {
+        var saved = _checkpoints.GetValueOrDefault(checkpointSequence) ?? throw new InvalidOperationException($"No checkpoint of sequence {checkpointSequence}.");
+        CheckpointsRestored++;
+        _sequences[destination].Clear();
+        _sequences[destination].AddRange(saved);
     }
 
     public void Dispose()
