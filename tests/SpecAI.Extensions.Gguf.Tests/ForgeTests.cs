@@ -27,6 +27,19 @@ public class ForgeTests
         Assert.All(pieces.Where(p => p.Length > 1), p => Assert.Contains(p[..^1], pieces));
     }
 
+    [Theory]
+    [InlineData(248_320)]
+    [InlineData(262_144)]
+    public void Vocabulary_LargestFamilies_AreForged(int size)
+    {
+        // Qwen3.5's 248,320 and Gemma 3's 262,144 tokens: the synthetic vocabulary reaches them with unique pieces.
+        var vocabulary = ForgeVocabulary.Create(size, chatMl: true);
+
+        Assert.Equal(size, vocabulary.Count);
+        Assert.Equal(size, vocabulary.Tokens.Distinct().Count());
+        Assert.Throws<ArgumentOutOfRangeException>("size", () => ForgeVocabulary.Create(262_145, chatMl: true));
+    }
+
     [Fact]
     public void WriteFamily_SameSeed_IdenticalFiles()
     {

@@ -82,6 +82,9 @@ public sealed class ForgeVocabulary
     /// <summary>The smallest vocabulary size <see cref="Create"/> accepts.</summary>
     public static int MinimumSize(bool chatMl) => (chatMl ? 5 : 3) + 256 + 95;
 
+    // Largest synthetic vocabulary: 2^18 tokens (room for Qwen3.5's 248,320 and Gemma 3's 262,144).
+    private const int MaximumSize = 262_144;
+
     /// <summary>
     /// Whether forged models may sample token <paramref name="id"/>: normal and byte pieces, EOS and EOT. Padding,
     /// other control tokens, user-defined added tokens and UNK get a very low logit instead.
@@ -96,11 +99,11 @@ public sealed class ForgeVocabulary
     /// llama.cpp's bigram-merging SPM tokenizer needs to reach it. With <paramref name="chatMl"/>, ChatML control
     /// tokens and template.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The size is below <see cref="MinimumSize"/> or above 200,000.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The size is below <see cref="MinimumSize"/> or above 262,144 (Gemma 3's 262,144 and Qwen3.5's 248,320 fit).</exception>
     public static ForgeVocabulary Create(int size, bool chatMl)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, MinimumSize(chatMl));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, 200_000);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, MaximumSize);
         var tokens = new List<string>(size) { "<unk>", "<s>", "</s>" };
         var types = new List<LlamaTokenType>(size) { LlamaTokenType.Unknown, LlamaTokenType.Control, LlamaTokenType.Control };
         if (chatMl)

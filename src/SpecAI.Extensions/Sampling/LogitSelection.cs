@@ -48,11 +48,11 @@ internal sealed class LogitSelection
         floor -= 1e-9 * (Math.Abs(floor) + 1);
         int count = Collect(logits, patchTokens, patchValues, blockMax, floor);
 
-        // Weights of the candidates only: w = exp((x - max) / T), in place of their logits.
+        // Weights of the candidates only: w = expf((x - max) / T) as in the dense pass (SoftmaxKernel), in place of their logits.
         var keys = _keys.AsSpan(0, count);
         TensorPrimitives.Subtract(keys, max, keys);
         TensorPrimitives.Multiply(keys, inverseTemperature, keys);
-        TensorPrimitives.Exp(keys, keys);
+        SoftmaxKernel.ExpInFloat(keys, stackalloc float[SoftmaxKernel.BlockSize]);
 
         var order = _order.AsSpan(0, count);
         int keep = count;

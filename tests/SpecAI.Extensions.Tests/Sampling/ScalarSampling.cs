@@ -66,7 +66,8 @@ internal static class ScalarSampling
         double z = 0;
         for (int i = 0; i < v; i++)
         {
-            p[i] = Math.Exp((x[i] - x[best]) / options.Temperature);
+            // The float softmax the processor samples from: the argument in double, rounded to float, a float exp.
+            p[i] = MathF.Exp((float)((x[i] - x[best]) * (1.0 / options.Temperature)));
             z += p[i];
         }
 
