@@ -87,6 +87,31 @@ public class ArchitectureForgeTests(ITestOutputHelper output)
         Assert.InRange(agreement, 0.3, 0.95);
     }
 
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void BatchedAndTokenByTokenLogits_Agree(string architecture)
+    {
+        // F32 weights at Test scale: verifying drafts in one batch gives the logits plain decoding gives, so "greedy
+        // speculative == plain" checks the rollback, not rounding.
+        using var weights = LLamaWeights.LoadFromFile(Params(Pair(architecture).TargetPath));
+        int[] tokens = Prompt(40, seed: 5);
+        float[][] batched = Logits(weights, tokens);
+        using LLamaContext context = weights.CreateContext(Params("unused"));
+        double worst = 0;
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            var batch = new LLamaBatch();
+            batch.Add((LLamaToken)tokens[i], i, LLamaSeqId.Zero, true);
+            Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+            float[] single = context.NativeHandle.GetLogitsIth(0).ToArray();
+            worst = Math.Max(worst, MaxDifference(single, batched[i]));
+            Assert.Equal(ArgMax(batched[i]), ArgMax(single));
+        }
+
+        output.WriteLine($"{architecture}: batched vs token-by-token logits differ by at most {worst:E2}");
+        Assert.True(worst < 1e-3, $"{architecture}: {worst}");
+    }
+
     internal static ModelParams Params(string path) => new(path) { ContextSize = 256, BatchSize = 256, UBatchSize = 256, SeqMax = 1, Threads = 2 };
 
     /// <summary>Ordinary tokens of the synthetic vocabulary (after its control and byte tokens), drawn with <paramref name="seed"/>.</summary>
