@@ -41,6 +41,47 @@ public class ArchitectureForgeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Qwen35_RemovingRejectedDraftTokens_NeedsSnapshots_AndThenMatchesAFreshDecode()
+    {
+        string path = Pair(ArchitectureForge.Qwen35).TargetPath;
+        using var weights = LLamaWeights.LoadFromFile(Params(path));
+        int[] prompt = Prompt(12, seed: 6), drafts = Prompt(3, seed: 7);
+        int next = Prompt(1, seed: 8)[0];
+        bool Verify(LLamaContext context)
+        {
+            var batch = new LLamaBatch();
+            batch.AddRange(prompt.Select(t => (LLamaToken)t).ToArray(), 0, LLamaSeqId.Zero, false);
+            Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+            batch.Clear();
+            for (int i = 0; i < drafts.Length; i++)
+            {
+                batch.Add((LLamaToken)drafts[i], prompt.Length + i, LLamaSeqId.Zero, true);
+            }
+
+            Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+            // Accept the first draft, reject the other two. LLamaSharp drops llama.cpp's result: a state that could not
+            // be cut still ends past the cut.
+            context.NativeHandle.MemorySequenceRemove(LLamaSeqId.Zero, prompt.Length + 1, -1);
+            return context.NativeHandle.MemorySequenceMaxPosition(LLamaSeqId.Zero).Value == prompt.Length;
+        }
+
+        using (LLamaContext plain = weights.CreateContext(Params(path)))
+        {
+            Assert.False(Verify(plain));
+        }
+
+        using LLamaContext rolling = weights.CreateContext(Params(path) with { RecurrentRollbackSnapshots = 4 });
+        Assert.True(Verify(rolling));
+        var step = new LLamaBatch();
+        step.Add((LLamaToken)next, prompt.Length + 1, LLamaSeqId.Zero, true);
+        Assert.Equal(DecodeResult.Ok, rolling.Decode(step));
+        float[] fresh = Logits(weights, [.. prompt, drafts[0], next])[^1];
+        double difference = MaxDifference(rolling.NativeHandle.GetLogitsIth(0).ToArray(), fresh);
+        output.WriteLine($"qwen35: logits after native rollback differ from a fresh decode by {difference:E2}");
+        Assert.True(difference < 1e-3, $"{difference}");
+    }
+
+    [Fact]
     public void Lfm2_ClampsRollbackSnapshotsToZero()
     {
         string path = Pair(ArchitectureForge.Lfm2).TargetPath;
