@@ -91,6 +91,38 @@ public class ArchitectureForgeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Lfm2_CheckpointAndReplay_MatchesAFreshDecode()
+    {
+        // Without native rollback: keep the sequence's state before verifying, restore it, re-decode the accepted token.
+        string path = Pair(ArchitectureForge.Lfm2).TargetPath;
+        using var weights = LLamaWeights.LoadFromFile(Params(path));
+        int[] prompt = Prompt(12, seed: 6), drafts = Prompt(3, seed: 7);
+        int next = Prompt(1, seed: 8)[0];
+        using LLamaContext context = weights.CreateContext(Params(path));
+        var batch = new LLamaBatch();
+        batch.AddRange(prompt.Select(t => (LLamaToken)t).ToArray(), 0, LLamaSeqId.Zero, false);
+        Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+        using (LLamaContext.SequenceState checkpoint = context.GetState(LLamaSeqId.Zero))
+        {
+            batch.Clear();
+            batch.AddRange(drafts.Select(t => (LLamaToken)t).ToArray(), prompt.Length, LLamaSeqId.Zero, true);
+            Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+            context.NativeHandle.MemorySequenceRemove(LLamaSeqId.Zero, -1, -1);
+            context.LoadState(checkpoint, LLamaSeqId.Zero);
+        }
+
+        Assert.Equal(prompt.Length - 1, context.NativeHandle.MemorySequenceMaxPosition(LLamaSeqId.Zero).Value);
+        batch.Clear();
+        batch.Add((LLamaToken)drafts[0], prompt.Length, LLamaSeqId.Zero, false);
+        batch.Add((LLamaToken)next, prompt.Length + 1, LLamaSeqId.Zero, true);
+        Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+        float[] fresh = Logits(weights, [.. prompt, drafts[0], next])[^1];
+        double difference = MaxDifference(context.NativeHandle.GetLogitsIth(1).ToArray(), fresh);
+        output.WriteLine($"lfm2: logits after checkpoint and replay differ from a fresh decode by {difference:E2}");
+        Assert.True(difference < 1e-3, $"{difference}");
+    }
+
+    [Fact]
     public void Gemma3_WindowIsShorterThanATestGeneration()
     {
         ForgedArchitecturePair pair = Pair(ArchitectureForge.Gemma3);
