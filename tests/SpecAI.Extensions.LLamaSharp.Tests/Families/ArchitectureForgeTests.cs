@@ -41,12 +41,85 @@ public class ArchitectureForgeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Qwen35_RemovingRejectedDraftTokens_NeedsSnapshots_AndThenMatchesAFreshDecode()
+    {
+        string path = Pair(ArchitectureForge.Qwen35).TargetPath;
+        using var weights = LLamaWeights.LoadFromFile(Params(path));
+        int[] prompt = Prompt(12, seed: 6), drafts = Prompt(3, seed: 7);
+        int next = Prompt(1, seed: 8)[0];
+        bool Verify(LLamaContext context)
+        {
+            var batch = new LLamaBatch();
+            batch.AddRange(prompt.Select(t => (LLamaToken)t).ToArray(), 0, LLamaSeqId.Zero, false);
+            Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+            batch.Clear();
+            for (int i = 0; i < drafts.Length; i++)
+            {
+                batch.Add((LLamaToken)drafts[i], prompt.Length + i, LLamaSeqId.Zero, true);
+            }
+
+            Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+            // Accept the first draft, reject the other two. LLamaSharp drops llama.cpp's result: a state that could not
+            // be cut still ends past the cut.
+            context.NativeHandle.MemorySequenceRemove(LLamaSeqId.Zero, prompt.Length + 1, -1);
+            return context.NativeHandle.MemorySequenceMaxPosition(LLamaSeqId.Zero).Value == prompt.Length;
+        }
+
+        using (LLamaContext plain = weights.CreateContext(Params(path)))
+        {
+            Assert.False(Verify(plain));
+        }
+
+        using LLamaContext rolling = weights.CreateContext(Params(path) with { RecurrentRollbackSnapshots = 4 });
+        Assert.True(Verify(rolling));
+        var step = new LLamaBatch();
+        step.Add((LLamaToken)next, prompt.Length + 1, LLamaSeqId.Zero, true);
+        Assert.Equal(DecodeResult.Ok, rolling.Decode(step));
+        float[] fresh = Logits(weights, [.. prompt, drafts[0], next])[^1];
+        double difference = MaxDifference(rolling.NativeHandle.GetLogitsIth(0).ToArray(), fresh);
+        output.WriteLine($"qwen35: logits after native rollback differ from a fresh decode by {difference:E2}");
+        Assert.True(difference < 1e-3, $"{difference}");
+    }
+
+    [Fact]
     public void Lfm2_ClampsRollbackSnapshotsToZero()
     {
         string path = Pair(ArchitectureForge.Lfm2).TargetPath;
         using var weights = LLamaWeights.LoadFromFile(Params(path));
         using LLamaContext context = weights.CreateContext(Params(path) with { RecurrentRollbackSnapshots = 4 });
         Assert.Equal(0, (int)context.NativeHandle.RecurrentRollbackSnapshots);
+    }
+
+    [Fact]
+    public void Lfm2_CheckpointAndReplay_MatchesAFreshDecode()
+    {
+        // Without native rollback: keep the sequence's state before verifying, restore it, re-decode the accepted token.
+        string path = Pair(ArchitectureForge.Lfm2).TargetPath;
+        using var weights = LLamaWeights.LoadFromFile(Params(path));
+        int[] prompt = Prompt(12, seed: 6), drafts = Prompt(3, seed: 7);
+        int next = Prompt(1, seed: 8)[0];
+        using LLamaContext context = weights.CreateContext(Params(path));
+        var batch = new LLamaBatch();
+        batch.AddRange(prompt.Select(t => (LLamaToken)t).ToArray(), 0, LLamaSeqId.Zero, false);
+        Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+        using (LLamaContext.SequenceState checkpoint = context.GetState(LLamaSeqId.Zero))
+        {
+            batch.Clear();
+            batch.AddRange(drafts.Select(t => (LLamaToken)t).ToArray(), prompt.Length, LLamaSeqId.Zero, true);
+            Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+            context.NativeHandle.MemorySequenceRemove(LLamaSeqId.Zero, -1, -1);
+            context.LoadState(checkpoint, LLamaSeqId.Zero);
+        }
+
+        Assert.Equal(prompt.Length - 1, context.NativeHandle.MemorySequenceMaxPosition(LLamaSeqId.Zero).Value);
+        batch.Clear();
+        batch.Add((LLamaToken)drafts[0], prompt.Length, LLamaSeqId.Zero, false);
+        batch.Add((LLamaToken)next, prompt.Length + 1, LLamaSeqId.Zero, true);
+        Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+        float[] fresh = Logits(weights, [.. prompt, drafts[0], next])[^1];
+        double difference = MaxDifference(context.NativeHandle.GetLogitsIth(1).ToArray(), fresh);
+        output.WriteLine($"lfm2: logits after checkpoint and replay differ from a fresh decode by {difference:E2}");
+        Assert.True(difference < 1e-3, $"{difference}");
     }
 
     [Fact]
@@ -85,6 +158,31 @@ public class ArchitectureForgeTests(ITestOutputHelper output)
         double agreement = Enumerable.Range(0, tokens.Length).Count(i => ArgMax(t[i]) == ArgMax(d[i])) / (double)tokens.Length;
         output.WriteLine($"{architecture}: greedy agreement {agreement:F3} over {tokens.Length} teacher-forced positions (calibrated {pair.CalibratedAgreement:F3})");
         Assert.InRange(agreement, 0.3, 0.95);
+    }
+
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void BatchedAndTokenByTokenLogits_Agree(string architecture)
+    {
+        // F32 weights at Test scale: verifying drafts in one batch gives the logits plain decoding gives, so "greedy
+        // speculative == plain" checks the rollback, not rounding.
+        using var weights = LLamaWeights.LoadFromFile(Params(Pair(architecture).TargetPath));
+        int[] tokens = Prompt(40, seed: 5);
+        float[][] batched = Logits(weights, tokens);
+        using LLamaContext context = weights.CreateContext(Params("unused"));
+        double worst = 0;
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            var batch = new LLamaBatch();
+            batch.Add((LLamaToken)tokens[i], i, LLamaSeqId.Zero, true);
+            Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+            float[] single = context.NativeHandle.GetLogitsIth(0).ToArray();
+            worst = Math.Max(worst, MaxDifference(single, batched[i]));
+            Assert.Equal(ArgMax(batched[i]), ArgMax(single));
+        }
+
+        output.WriteLine($"{architecture}: batched vs token-by-token logits differ by at most {worst:E2}");
+        Assert.True(worst < 1e-3, $"{architecture}: {worst}");
     }
 
     internal static ModelParams Params(string path) => new(path) { ContextSize = 256, BatchSize = 256, UBatchSize = 256, SeqMax = 1, Threads = 2 };
