@@ -67,6 +67,15 @@ public static class SpeculativeChatOptionKeys
     /// </summary>
     public const string Lossy = "specai.lossy";
 
+    /// <summary>Usage counter: prompt tokens decoded for this answer (those not already in the KV cache).</summary>
+    public const string PrefillTokens = "specai.prefill_tokens";
+
+    /// <summary>Usage counter: wall time until the first token (queue wait, the prompt's decode, the first step), in microseconds.</summary>
+    public const string FirstTokenMicroseconds = "specai.first_token_us";
+
+    /// <summary>Usage counter: wall time from the first token to the end of the answer, in microseconds.</summary>
+    public const string GenerationMicroseconds = "specai.generation_us";
+
     /// <summary>Usage counter: mean optimal acceptance per verified position, in thousandths (multi-draft).</summary>
     public const string OptimalAcceptanceMilli = "specai.optimal_acceptance_milli";
 

@@ -71,7 +71,53 @@ internal static class ResponseJson
         if (started)
         {
             writer.WriteEndObject();
+            WriteTimings(writer, counters);
         }
+    }
+
+    /// <summary>
+    /// Writes <c>"timings"</c> as llama-server does (prompt and generation tokens, ms, ms per token, tokens per second;
+    /// drafted and accepted tokens) when the counters hold an answer's times (the final usage of a speculative client).
+    /// The prompt's time is the time to the first token (a short prompt is decoded in the same batch as the first
+    /// speculative step, so its own share cannot be told apart); <c>prompt_n</c> counts prompt tokens decoded, cached
+    /// ones excluded.
+    /// </summary>
+    private static void WriteTimings(Utf8JsonWriter writer, IEnumerable<KeyValuePair<string, long>> counters)
+    {
+        long? promptUs = null, generationUs = null;
+        long promptN = 0, predictedN = 0, drafted = 0, accepted = 0;
+        foreach (var (key, value) in counters)
+        {
+            switch (key)
+            {
+                case SpecAIKeys.FirstTokenMicroseconds: promptUs = value; break;
+                case SpecAIKeys.GenerationMicroseconds: generationUs = value; break;
+                case SpecAIKeys.PrefillTokens: promptN = value; break;
+                case SpecAIKeys.GeneratedTokens: predictedN = value; break;
+                case SpecAIKeys.DraftedTokens: drafted = value; break;
+                case SpecAIKeys.AcceptedTokens: accepted = value; break;
+            }
+        }
+
+        if (promptUs is not { } prompt || generationUs is not { } generation)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("timings");
+        WritePhase(writer, "prompt", promptN, prompt / 1000.0);
+        WritePhase(writer, "predicted", predictedN, generation / 1000.0);
+        writer.WriteNumber("draft_n", drafted);
+        writer.WriteNumber("draft_n_accepted", accepted);
+        writer.WriteEndObject();
+    }
+
+    private static void WritePhase(Utf8JsonWriter writer, string phase, long tokens, double milliseconds)
+    {
+        writer.WriteNumber(phase + "_n", tokens);
+        writer.WriteNumber(phase + "_ms", milliseconds);
+        writer.WriteNumber(phase + "_per_token_ms", tokens > 0 ? milliseconds / tokens : 0);
+        writer.WriteNumber(phase + "_per_second", milliseconds > 0 ? tokens * 1000.0 / milliseconds : 0);
     }
 
     /// <summary>The numeric <c>specai.*</c> values of an update's additional properties (running counters).</summary>

@@ -20,4 +20,16 @@ internal static class SpecAIKeys
 
     /// <summary>Usage counter: accepted drafted tokens.</summary>
     public const string AcceptedTokens = "specai.accepted_tokens";
+
+    /// <summary>Usage counter: tokens of the answer.</summary>
+    public const string GeneratedTokens = "specai.generated_tokens";
+
+    /// <summary>Usage counter: prompt tokens decoded.</summary>
+    public const string PrefillTokens = "specai.prefill_tokens";
+
+    /// <summary>Usage counter: wall time to the first token in microseconds.</summary>
+    public const string FirstTokenMicroseconds = "specai.first_token_us";
+
+    /// <summary>Usage counter: wall time after the first token in microseconds.</summary>
+    public const string GenerationMicroseconds = "specai.generation_us";
 }

@@ -45,6 +45,7 @@ internal sealed class ChatResponseAssembler
         SpeculationStatistics statistics,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         string responseId = "specai-" + Guid.NewGuid().ToString("N");
         string messageId = Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow;
@@ -61,9 +62,11 @@ internal sealed class ChatResponseAssembler
         var toolCall = new ToolCallBuffer(tools, toolFormat);
         var finish = ChatFinishReason.Length;
         int generated = 0;
+        long firstToken = 0;
         await foreach (int token in tokens.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             generated++;
+            firstToken = generated == 1 ? System.Diagnostics.Stopwatch.GetTimestamp() : firstToken;
             if (_endOfGeneration.Contains(token))
             {
                 finish = ChatFinishReason.Stop;
@@ -125,7 +128,7 @@ internal sealed class ChatResponseAssembler
             yield return Update([new TextContent(heldText)]);
         }
 
-        var final = Update([new UsageContent(Usage(promptTokens, generated, statistics))]);
+        var final = Update([new UsageContent(Usage(promptTokens, generated, statistics, Elapsed(started, firstToken), Elapsed(firstToken, 0)))]);
         final.FinishReason = finish;
         if (statistics.LossySteps > 0)
         {
@@ -136,8 +139,13 @@ internal sealed class ChatResponseAssembler
         yield return final;
     }
 
-    /// <summary>The usage of an answer, with the speculation counters under their <c>specai.*</c> keys.</summary>
-    public static UsageDetails Usage(int input, int output, SpeculationStatistics statistics)
+    /// <summary>The usage of an answer, with the speculation counters and times under their <c>specai.*</c> keys.</summary>
+    /// <param name="input">Prompt tokens.</param>
+    /// <param name="output">Answer tokens.</param>
+    /// <param name="statistics">The request's counters.</param>
+    /// <param name="toFirstToken">Wall time until the first token (queue wait and the prompt's decode).</param>
+    /// <param name="afterFirstToken">Wall time from the first token to the end.</param>
+    public static UsageDetails Usage(int input, int output, SpeculationStatistics statistics, TimeSpan toFirstToken, TimeSpan afterFirstToken)
     {
         var counts = new AdditionalPropertiesDictionary<long>
         {
@@ -146,6 +154,10 @@ internal sealed class ChatResponseAssembler
             [SpeculativeChatOptionKeys.AcceptedTokens] = statistics.AcceptedTokens,
             [SpeculativeChatOptionKeys.LossySteps] = statistics.LossySteps,
             [SpeculativeChatOptionKeys.JudgeAcceptedTokens] = statistics.JudgeAcceptedTokens,
+            [SpeculativeChatOptionKeys.GeneratedTokens] = output,
+            [SpeculativeChatOptionKeys.PrefillTokens] = statistics.PrefillTokens,
+            [SpeculativeChatOptionKeys.FirstTokenMicroseconds] = (long)toFirstToken.TotalMicroseconds,
+            [SpeculativeChatOptionKeys.GenerationMicroseconds] = (long)afterFirstToken.TotalMicroseconds,
         };
         if (!double.IsNaN(statistics.OptimalAcceptance))
         {
@@ -161,4 +173,8 @@ internal sealed class ChatResponseAssembler
             AdditionalCounts = counts,
         };
     }
+
+    /// <summary>Time from <paramref name="from"/> to <paramref name="to"/> (0: now); zero when <paramref name="from"/> never happened.</summary>
+    private static TimeSpan Elapsed(long from, long to)
+        => from == 0 ? TimeSpan.Zero : to == 0 ? System.Diagnostics.Stopwatch.GetElapsedTime(from) : System.Diagnostics.Stopwatch.GetElapsedTime(from, to);
 }
