@@ -174,6 +174,12 @@ public sealed class LanternVerifier : ISpeculativeVerifier
     {
         ArgumentNullException.ThrowIfNull(random);
         LastDistance = double.NaN;
+        if (Delta == 0 && MultiDraft is not null)
+        {
+            // Nothing to relax: exactly the multi-draft rule, draw for draw.
+            return MultiDraft.Verify(node, random);
+        }
+
         if (node.Candidates.IsEmpty)
         {
             return VerificationResult.Recovered(random.NextCategorical(node.Target));
