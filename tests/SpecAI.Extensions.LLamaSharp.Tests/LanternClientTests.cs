@@ -57,6 +57,29 @@ public class LanternClientTests(StoriesClients clients)
     }
 
     [Fact]
+    public async Task MultiDraft_RelaxesUnderKSeq_AndDeltaZeroEqualsKSeq()
+    {
+        var client = clients.Q4;
+        ChatOptions Multi(int seed, string verifier, double delta)
+        {
+            var options = Options(seed, verifier, delta);
+            options.AdditionalProperties![SpeculativeChatOptionKeys.Mode] = "multi";
+            options.AdditionalProperties[SpeculativeChatOptionKeys.DraftCount] = 2;
+            return options;
+        }
+
+        for (int seed = 0; seed < 3; seed++)
+        {
+            var messages = StoriesClients.Prompt();
+            Assert.Equal(await client.GenerateTokensAsync(messages, Multi(seed, "kseq", 0)), await client.GenerateTokensAsync(messages, Multi(seed, "lantern", 0)));
+        }
+
+        var response = await client.GetResponseAsync(StoriesClients.Prompt(), Multi(4, "lantern", 0.3));
+        Assert.Equal(true, response.AdditionalProperties?[SpeculativeChatOptionKeys.Lossy]);
+        Assert.True(response.Usage!.OutputTokenCount > 0);
+    }
+
+    [Fact]
     public async Task BadDelta_ThrowsArgumentException()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => clients.ThreeLayers.GetResponseAsync(StoriesClients.Prompt(), Options(1, "lantern", 1.5)));

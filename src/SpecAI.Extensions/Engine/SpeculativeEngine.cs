@@ -182,15 +182,11 @@ public sealed class SpeculativeEngine
 
         if (settings.Verifier == VerifierKind.Lantern && !settings.Sampling.IsGreedy && mode != SpeculationMode.Judge)
         {
-            if (mode == SpeculationMode.MultiDraft && settings.DraftCount > 1)
-            {
-                throw new ArgumentException("The LANTERN verifier takes one draft per position; use DraftCount 1 or another speculation mode.", nameof(settings));
-            }
-
             // Without drafts nothing is relaxed: plain decoding needs no embeddings.
             verifier ??= mode == SpeculationMode.None ? StandardVerifier.Instance : new LanternVerifier(
                 settings.TokenEmbeddings ?? throw new InvalidOperationException("The LANTERN verifier needs the target's token embeddings (GenerationSettings.TokenEmbeddings)."),
-                settings.LanternDelta, settings.LanternNeighbourCount, measuresDistance: settings.MeasuresOptimalAcceptance);
+                settings.LanternDelta, settings.LanternNeighbourCount, measuresDistance: settings.MeasuresOptimalAcceptance,
+                multiDraft: mode == SpeculationMode.MultiDraft ? KSeqVerifier.Instance : null);
         }
 
         verifier ??= VerifierFactory.Create(settings.Verifier, settings.Sampling);

@@ -61,6 +61,7 @@ public sealed class LanternVerifier : ISpeculativeVerifier
     private readonly int[] _order;
     private readonly int[] _topP;
     private readonly int[] _topQ;
+    private double[] _relaxed = [];
 
     /// <summary>Creates a verifier.</summary>
     /// <param name="embeddings">The target's token embeddings.</param>
@@ -68,10 +69,21 @@ public sealed class LanternVerifier : ISpeculativeVerifier
     /// <param name="neighbourCount">Neighbourhood size k in [1, <see cref="MaxNeighbourCount"/>].</param>
     /// <param name="poolSize">Top tokens of p and of q considered, in [1, <see cref="MaxNeighbourCount"/>].</param>
     /// <param name="measuresDistance">Whether to build p~ at every node with a candidate (a diagnostic: <see cref="LastDistance"/> at each node), not only where standard verification rejects.</param>
+    /// <param name="multiDraft">
+    /// The lossless multi-draft rule that verifies nodes with several candidates against p~ (for example
+    /// <see cref="KSeqVerifier"/> or <see cref="RecursiveRejectionVerifier"/>: exact for any target, so their output is p~);
+    /// null to accept one candidate per node only.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="embeddings"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
-    public LanternVerifier(ITokenEmbeddings embeddings, double delta = DefaultDelta, int neighbourCount = DefaultNeighbourCount, int poolSize = DefaultPoolSize, bool measuresDistance = false)
+    /// <exception cref="ArgumentException"><paramref name="multiDraft"/> is lossy.</exception>
+    public LanternVerifier(ITokenEmbeddings embeddings, double delta = DefaultDelta, int neighbourCount = DefaultNeighbourCount, int poolSize = DefaultPoolSize, bool measuresDistance = false, ISpeculativeVerifier? multiDraft = null)
     {
+        if (multiDraft is { IsLossless: false })
+        {
+            throw new ArgumentException("The multi-draft rule under LANTERN must be lossless (its exactness is what makes the output p~).", nameof(multiDraft));
+        }
+
         ArgumentNullException.ThrowIfNull(embeddings);
         if (!(delta >= 0 && delta <= 1))
         {
@@ -83,6 +95,7 @@ public sealed class LanternVerifier : ISpeculativeVerifier
         ArgumentOutOfRangeException.ThrowIfLessThan(poolSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(poolSize, MaxNeighbourCount);
         _embeddings = embeddings;
+        MultiDraft = multiDraft;
         Delta = delta;
         NeighbourCount = neighbourCount;
         PoolSize = poolSize;
@@ -109,6 +122,9 @@ public sealed class LanternVerifier : ISpeculativeVerifier
     /// <summary>Top tokens of p and of q considered per node.</summary>
     public int PoolSize { get; }
 
+    /// <summary>The lossless rule that verifies nodes with several candidates against p~; null when only one candidate per node is taken.</summary>
+    public ISpeculativeVerifier? MultiDraft { get; }
+
     /// <summary>Whether p~ is built at every node with a candidate (diagnostic).</summary>
     public bool MeasuresDistance { get; }
 
@@ -123,10 +139,10 @@ public sealed class LanternVerifier : ISpeculativeVerifier
     public bool IsLossless => Delta == 0;
 
     /// <inheritdoc />
-    public DraftScheme Scheme => DraftScheme.Independent;
+    public DraftScheme Scheme => MultiDraft?.Scheme ?? DraftScheme.Independent;
 
     /// <inheritdoc />
-    public double ExpectedAcceptance(in VerificationNode node) => IsLossless ? StandardVerifier.Instance.ExpectedAcceptance(node) : double.NaN;
+    public double ExpectedAcceptance(in VerificationNode node) => IsLossless ? (MultiDraft ?? StandardVerifier.Instance).ExpectedAcceptance(node) : double.NaN;
 
     /// <summary>Writes the relaxed distribution p~ for a node and returns TV(p~, p).</summary>
     /// <param name="p">Target probabilities.</param>
@@ -158,6 +174,12 @@ public sealed class LanternVerifier : ISpeculativeVerifier
     {
         ArgumentNullException.ThrowIfNull(random);
         LastDistance = double.NaN;
+        if (Delta == 0 && MultiDraft is not null)
+        {
+            // Nothing to relax: exactly the multi-draft rule, draw for draw.
+            return MultiDraft.Verify(node, random);
+        }
+
         if (node.Candidates.IsEmpty)
         {
             return VerificationResult.Recovered(random.NextCategorical(node.Target));
@@ -165,7 +187,9 @@ public sealed class LanternVerifier : ISpeculativeVerifier
 
         if (node.Candidates.Length != 1)
         {
-            throw new ArgumentException($"The LANTERN verifier takes one draft per position; got {node.Candidates.Length}.", nameof(node));
+            return MultiDraft is null
+                ? throw new ArgumentException($"The LANTERN verifier was made for one draft per position; got {node.Candidates.Length} (give it a multi-draft rule).", nameof(node))
+                : VerifyMany(node, random);
         }
 
         int x = node.Candidates[0];
@@ -202,6 +226,41 @@ public sealed class LanternVerifier : ISpeculativeVerifier
         }
 
         return _moveCount == 0 ? StandardVerifier.DrawResidual(node, x, random) : DrawRelaxedResidual(node, x, random);
+    }
+
+    // Several candidates: the multi-draft rule against p~ itself (p~ written out in probabilities: one copy of p per node).
+    private VerificationResult VerifyMany(in VerificationNode node, IRandomSource random)
+    {
+        if (Delta == 0)
+        {
+            return MultiDraft!.Verify(node, random);
+        }
+
+        LastDistance = Build(node.Target, node.TargetScale, node.Draft, node.DraftScale, node.TokenIds, node.Candidates[0]);
+        if (_moveCount == 0)
+        {
+            return MultiDraft!.Verify(node, random);
+        }
+
+        if (_relaxed.Length < node.Target.Length)
+        {
+            _relaxed = new double[node.Target.Length];
+        }
+
+        var relaxed = _relaxed.AsSpan(0, node.Target.Length);
+        TensorPrimitives.Multiply(node.Target, node.TargetScale, relaxed);
+        foreach (var move in _moves.AsSpan(0, _moveCount))
+        {
+            relaxed[move.Position] = Math.Max(0, relaxed[move.Position] + move.Mass);
+        }
+
+        var inner = new VerificationNode(relaxed, node.Draft, node.Candidates, node.Scratch)
+        {
+            DraftScale = node.DraftScale,
+            JudgeScores = node.JudgeScores,
+            TokenIds = node.TokenIds,
+        };
+        return MultiDraft!.Verify(inner, random);
     }
 
     // norm(max(0, p~ - q)): standard's residual, then the few positions p~ changed, in the residual's units (1 / TargetScale).
@@ -388,26 +447,43 @@ public sealed class LanternVerifier : ISpeculativeVerifier
     {
         int size = 0, capacity = destination.Length;
         Span<double> values = stackalloc double[capacity];
-        for (int i = 0; i < weights.Length; i++)
+        for (int start = 0; start < weights.Length; start += Distribution.Block)
         {
-            double w = weights[i];
-            if (w <= 0 || (size == capacity && w <= values[size - 1]))
+            // A vectorised maximum skips every block that cannot enter the list (most of them once it is full).
+            var block = weights.Slice(start, Math.Min(Distribution.Block, weights.Length - start));
+            if (size == capacity && TensorPrimitives.Max(block) <= values[size - 1])
             {
                 continue;
             }
 
-            int at = size == capacity ? size - 1 : size++;
-            while (at > 0 && values[at - 1] < w)
+            for (int b = 0; b < block.Length; b++)
             {
-                values[at] = values[at - 1];
-                destination[at] = destination[at - 1];
-                at--;
+                size = Insert(block[b], start + b, values, destination, size);
             }
-
-            values[at] = w;
-            destination[at] = i;
         }
 
+        return size;
+    }
+
+    // Inserts (w, i) into the descending list when it belongs there; returns the new size.
+    private static int Insert(double w, int i, Span<double> values, Span<int> destination, int size)
+    {
+        int capacity = destination.Length;
+        if (w <= 0 || (size == capacity && w <= values[size - 1]))
+        {
+            return size;
+        }
+
+        int at = size == capacity ? size - 1 : size++;
+        while (at > 0 && values[at - 1] < w)
+        {
+            values[at] = values[at - 1];
+            destination[at] = destination[at - 1];
+            at--;
+        }
+
+        values[at] = w;
+        destination[at] = i;
         return size;
     }
 

@@ -189,6 +189,47 @@ public class LanternVerifierTests
         Assert.Equal(delta, TotalVariation(law, p), 12);
     }
 
+    [Theory]
+    [InlineData(2, 0.1)]
+    [InlineData(3, 0.2)]
+    [InlineData(2, 0.4)]
+    public void ExactEnumeration_MultiDraftUnderKSeqAndRrs_OutputLawIsRelaxed(int drafts, double delta)
+    {
+        var rng = new Random(43);
+        foreach (ISpeculativeVerifier rule in new ISpeculativeVerifier[] { KSeqVerifier.Instance, RecursiveRejectionVerifier.Instance })
+        {
+            bool moved = false;
+            for (int trial = 0; trial < 40; trial++)
+            {
+                int size = 2 + trial % 5;
+                double[] p = Distributions.Random(rng, size, sparse: trial % 3 == 0);
+                double[] q = Distributions.Random(rng, size, sparse: false);
+                var verifier = new LanternVerifier(RandomEmbeddings.Create(rng, size, 4), delta, multiDraft: rule);
+                double[] relaxed = new double[size];
+                moved |= verifier.Relax(p, q, ReadOnlySpan<int>.Empty, 0, relaxed) > 1e-9;
+                var law = new double[size];
+                foreach (var (result, probability) in EnumeratingRandomSource.Enumerate(random =>
+                         {
+                             var candidates = new int[drafts];
+                             for (int i = 0; i < drafts; i++)
+                             {
+                                 candidates[i] = random.NextCategorical(q);
+                             }
+
+                             return verifier.Verify(new VerificationNode(p, q, candidates, new double[size]), random);
+                         }))
+                {
+                    law[result.Token] += probability;
+                }
+
+                Distributions.AssertEqual(relaxed, law, 1e-12, $"{rule.Kind}, trial {trial}, V={size}");
+                Assert.True(TotalVariation(law, p) <= delta + 1e-12);
+            }
+
+            Assert.True(moved);
+        }
+    }
+
     [Fact]
     public void Constructor_BadArguments_Throw()
     {
@@ -199,6 +240,8 @@ public class LanternVerifierTests
         Assert.Throws<ArgumentOutOfRangeException>("delta", () => new LanternVerifier(embeddings, delta: 1.5));
         Assert.Throws<ArgumentOutOfRangeException>("neighbourCount", () => new LanternVerifier(embeddings, neighbourCount: 0));
         Assert.Throws<ArgumentOutOfRangeException>("poolSize", () => new LanternVerifier(embeddings, poolSize: 0));
+        Assert.Throws<ArgumentException>("multiDraft", () => new LanternVerifier(embeddings, multiDraft: new TypicalVerifier()));
+        Assert.Throws<ArgumentException>("node", () => new LanternVerifier(embeddings).Verify(new VerificationNode([1.0], [1.0], [0, 0], new double[1]), new SeededRandomSource(1)));
     }
 
     [Fact]
