@@ -7,7 +7,9 @@ internal static class SpecAiProcess
 {
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string arguments, string input, string modelCache, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "specai.dll")}\" {arguments}")
+        // The SDK names the dotnet host it runs the tests with; PATH is the fallback.
+        string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
+        var start = new ProcessStartInfo(host, $"\"{Path.Combine(AppContext.BaseDirectory, "specai.dll")}\" {arguments}")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
