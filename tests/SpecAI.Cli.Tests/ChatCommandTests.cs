@@ -14,7 +14,7 @@ public sealed partial class ChatCommandTests : IDisposable
     [Fact]
     public async Task Chat_Piped_AnswersTwoTurnsAndExitsOnExit()
     {
-        var (exitCode, output, error) = await SpecAiProcess.RunAsync("chat", "Tell me about the sea.\n/stats\nHello there\n/exit\nThis line comes after /exit.\n", _cache, Timeout);
+        var (exitCode, output, error) = await SpecAiProcess.RunAsync("chat", "Tell me about the sea.\n/stats\n/mode lookup\nHello there\n/reset\n/exit\nThis line comes after /exit.\n", _cache, Timeout);
 
         Assert.True(exitCode == 0, $"exit code {exitCode}: {output}{error}");
         string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
@@ -27,6 +27,10 @@ public sealed partial class ChatCommandTests : IDisposable
         {
             AssertWords(lines[i - 1]);
         }
+
+        Assert.Contains("; mode draft;", lines[summaries[0]], StringComparison.Ordinal);
+        Assert.Contains("; mode lookup;", lines[summaries[1]], StringComparison.Ordinal);
+        Assert.Equal("conversation reset", lines[^1]);
     }
 
     [Fact]
