@@ -18,14 +18,15 @@ var chat = new ChatLoop(client, draft is not null, output);
 
 if (once || prompt is not null)
 {
-    await chat.TurnAsync(prompt ?? "Hello");
+    bool answered = await chat.TurnAsync(prompt ?? "Hello");
     if (once)
     {
-        return;
+        return answered ? 0 : 1;
     }
 }
 
 await chat.RunAsync(Console.In);
+return 0;
 
 static string? Option(string[] args, string name)
 {

@@ -31,10 +31,10 @@ internal static class ChatCommand
             var chat = new ChatLoop(client, d is not null, console);
             if (parse.GetValue(once) || parse.GetValue(prompt) is not null)
             {
-                await chat.TurnAsync(parse.GetValue(prompt) ?? "Hello", cancellationToken);
+                bool answered = await chat.TurnAsync(parse.GetValue(prompt) ?? "Hello", cancellationToken);
                 if (parse.GetValue(once))
                 {
-                    return 0;
+                    return answered ? 0 : 1;
                 }
             }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SpecAI.Extensions;
 using SpecAI.Extensions.Hosting;
+using SpecAI.Extensions.Gguf.Forge.Demo;
 
 namespace SpecAI.Cli;
 
@@ -24,7 +25,7 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var target = new Option<string>("--target") { Description = "Target GGUF (the model whose answers are served).", Required = true };
+        var target = new Option<string?>("--target") { Description = "Target GGUF (the model whose answers are served); default: demo models generated locally into the model cache (fluent-looking nonsense)." };
         var draft = new Option<string?>("--draft") { Description = "Draft GGUF (small, same vocabulary); without it the server decodes plainly or by prompt lookup." };
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, separated by ';'.", DefaultValueFactory = _ => "http://127.0.0.1:5199" };
         var noMetrics = new Option<bool>("--no-metrics") { Description = "Do not serve Prometheus metrics at /metrics." };
@@ -50,11 +51,19 @@ internal static class ServeCommand
             {
                 InitialData = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning" },
             });
+            string? targetPath = parse.GetValue(target), draftPath = parse.GetValue(draft);
+            if (targetPath is null)
+            {
+                var demo = DemoModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache());
+                (targetPath, draftPath) = (demo.TargetPath, draftPath ?? demo.DraftPath);
+                Console.WriteLine(DemoModelForge.Notice);
+            }
+
             string section = SpeculativeChatClientOptions.SectionName;
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                [$"{section}:{nameof(SpeculativeChatClientOptions.TargetModelPath)}"] = Path.GetFullPath(parse.GetValue(target)!),
-                [$"{section}:{nameof(SpeculativeChatClientOptions.DraftModelPath)}"] = parse.GetValue(draft) is { } d ? Path.GetFullPath(d) : null,
+                [$"{section}:{nameof(SpeculativeChatClientOptions.TargetModelPath)}"] = Path.GetFullPath(targetPath),
+                [$"{section}:{nameof(SpeculativeChatClientOptions.DraftModelPath)}"] = draftPath is { } d ? Path.GetFullPath(d) : null,
             });
             string[] addresses = parse.GetValue(urls)!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             void ConfigureServer(OpenAIChatCompletionsOptions options) => ServeSecurity.Configure(

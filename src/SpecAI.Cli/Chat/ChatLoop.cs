@@ -112,8 +112,11 @@ internal sealed class ChatLoop
         return true;
     }
 
-    /// <summary>One turn: streams the answer (live on a terminal, plain in a pipe), adds it to the history, then prints one summary line.</summary>
-    public async Task TurnAsync(string text, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// One turn: streams the answer (live on a terminal, plain in a pipe), adds it to the history, then prints one
+    /// summary line; false (and an error line) if generation failed, the history then as before the turn.
+    /// </summary>
+    public async Task<bool> TurnAsync(string text, CancellationToken cancellationToken = default)
     {
         _history.Add(new ChatMessage(ChatRole.User, text));
         var options = new ChatOptions { AdditionalProperties = new() { [SpeculativeChatOptionKeys.Mode] = Mode } };
@@ -163,13 +166,14 @@ internal sealed class ChatLoop
             // The turn failed (for example the context is full): the history stays as it was before it.
             _history.RemoveAt(_history.Count - 1);
             _output.Error($"error: {e.Message} (/reset starts a new conversation)");
-            return;
+            return false;
         }
 
         clock.Stop();
         _history.AddMessages(updates);
         _output.Note(string.Create(CultureInfo.InvariantCulture,
             $"{generated} tokens in {clock.Elapsed.TotalSeconds:F2}s = {Rate(generated, clock)} tok/s; mode {Mode}; acceptance {Percent(accepted, drafted)}"));
+        return true;
     }
 
     private static string Rate(long tokens, Stopwatch clock) =>

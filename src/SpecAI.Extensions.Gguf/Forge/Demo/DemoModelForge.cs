@@ -14,6 +14,8 @@ namespace SpecAI.Extensions.Gguf.Forge.Demo;
 /// class-based bigram over fewer axes (contexts clustered by their next-token distributions, smoothed towards the
 /// unigram), so it is cheaper and agrees with the target where the text is predictable. The block weights add
 /// nothing to the residual stream (their output projections are zero) but are computed as in any model.
+/// <see cref="ForgedFamily.CalibratedAgreement"/> is measured, not requested: the greedy top-1 agreement of the two
+/// tables over the corpus's contexts, weighted by how often each occurs.
 /// </remarks>
 public static class DemoModelForge
 {
