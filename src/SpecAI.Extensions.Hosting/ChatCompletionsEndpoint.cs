@@ -45,7 +45,11 @@ internal sealed class ChatCompletionsEndpoint(OpenAIChatCompletionsOptions optio
         string outcome = "ok";
         try
         {
-            if (request.Stream)
+            if (request.Choices > 1)
+            {
+                outcome = await ChoicesResponder.RespondAsync(context, client, request.Messages, request.Options, request.Choices, request.Stream, request.IncludeUsage, legacy: false, id, created, model, logger, cancellationToken).ConfigureAwait(false);
+            }
+            else if (request.Stream)
             {
                 outcome = await StreamAsync(context, client, request, id, created, model, logger, cancellationToken).ConfigureAwait(false);
             }

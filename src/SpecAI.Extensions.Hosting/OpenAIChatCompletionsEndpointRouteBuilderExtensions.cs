@@ -9,7 +9,8 @@ namespace Microsoft.AspNetCore.Builder;
 public static class OpenAIChatCompletionsEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps <c>POST /v1/chat/completions</c> (whole answers and server-sent events), <c>GET /v1/models</c>,
+    /// Maps <c>POST /v1/chat/completions</c> (whole answers and server-sent events, <c>n</c> choices),
+    /// <c>POST /v1/completions</c> (legacy text completions for autocomplete), <c>GET /v1/models</c>,
     /// <c>GET /v1/models/{id}</c>, <c>GET /health</c> and the chat page at <c>GET /</c> over the
     /// <c>Microsoft.Extensions.AI.IChatClient</c> registered in the service collection (any implementation; a
     /// speculative client's counters surface as <c>accepted_prediction_tokens</c> / <c>rejected_prediction_tokens</c>).
@@ -41,6 +42,7 @@ public static class OpenAIChatCompletionsEndpointRouteBuilderExtensions
         var guard = new ServerGuard(options);
         ((IEndpointConventionBuilder)group).Finally(guard.Apply);
         group.MapPost("/v1/chat/completions", completions.HandleAsync);
+        group.MapPost("/v1/completions", new CompletionsEndpoint(options).HandleAsync);
         group.MapGet("/v1/models", info.ListModelsAsync);
         group.MapGet("/v1/models/{id}", (HttpContext context, string id) => info.GetModelAsync(context, id));
         if (options.MapHealth)

@@ -23,7 +23,7 @@ namespace SpecAI.Extensions;
 /// decoded together in shared batches on one dedicated thread that owns the models (more wait in a bounded
 /// queue). Dispose the client to free the native models; running answers then end with an exception.
 /// </remarks>
-public sealed class SpeculativeChatClient : IChatClient
+public sealed partial class SpeculativeChatClient : IChatClient
 {
     private readonly SpeculativeChatClientOptions _options;
     private readonly GenerationScheduler _scheduler;
@@ -122,6 +122,11 @@ public sealed class SpeculativeChatClient : IChatClient
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        if (IsSuperposed(options))
+        {
+            return await GetSuperposedResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+
         var response = await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
 
         // Update properties land on the message; the lossy label belongs on the response as well.
@@ -138,6 +143,11 @@ public sealed class SpeculativeChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (IsSuperposed(options))
+        {
+            return StreamSuperposedAsync(messages, options, cancellationToken);
+        }
+
         var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens, this), options);
         int[] prompt = TokenizePrompt(messages, options);
         var tools = ToolCallBuffer.DeclaredNames(options);
@@ -216,7 +226,7 @@ public sealed class SpeculativeChatClient : IChatClient
 
     /// <summary>The prompt tokens a request would be decoded from (template applied, BOS added when the model wants it).</summary>
     internal int[] TokenizePrompt(IEnumerable<ChatMessage> messages, ChatOptions? options)
-        => _formatter.Tokenize(messages, options, _options.AllowControlTokensInContent);
+        => IsRawPrompt(options) ? TokenizeRaw(messages) : _formatter.Tokenize(messages, options, _options.AllowControlTokensInContent);
 
     /// <summary>Generates raw tokens for a request through the same path as the chat methods (tests check laws on tokens).</summary>
     internal async Task<int[]> GenerateTokensAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken = default)

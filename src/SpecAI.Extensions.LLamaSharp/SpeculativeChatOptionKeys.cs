@@ -3,8 +3,39 @@ namespace SpecAI.Extensions;
 /// <summary>Keys of per-request overrides in <c>ChatOptions.AdditionalProperties</c> and of usage counters.</summary>
 public static class SpeculativeChatOptionKeys
 {
-    /// <summary>Speculation mode: none, draft, multi, lookup, judge.</summary>
+    /// <summary>Speculation mode: none, draft, multi, lookup, judge; or <see cref="SuperposedMode"/> (k suggestions, LOSSY).</summary>
     public const string Mode = "specai.mode";
+
+    /// <summary>
+    /// The <see cref="Mode"/> value that asks for Superposed Decoding (Shen et al., NeurIPS 2024; LOSSY): k suggestions
+    /// from one pass per token (<see cref="SpeculativeChatClient.GetSuggestionsAsync"/>). Through
+    /// <c>GetResponseAsync</c> the answer is the best suggestion and all k are under <see cref="SuggestionResponses"/>.
+    /// </summary>
+    public const string SuperposedMode = "superposed";
+
+    /// <summary>Number of suggestions k for mode superposed (int, default 3).</summary>
+    public const string Suggestions = "specai.suggestions";
+
+    /// <summary>
+    /// The k suggestions (<c>IReadOnlyList&lt;ChatResponse&gt;</c>, best first) on the response's <c>AdditionalProperties</c>
+    /// when <c>GetResponseAsync</c> ran in mode superposed.
+    /// </summary>
+    public const string SuggestionResponses = "specai.suggestion_responses";
+
+    /// <summary>A suggestion's rank (int, 0 = best) on its response's <c>AdditionalProperties</c>.</summary>
+    public const string SuggestionIndex = "specai.suggestion_index";
+
+    /// <summary>A suggestion's Superposed Decoding score (double, log scale) on its response's <c>AdditionalProperties</c>.</summary>
+    public const string SuggestionScore = "specai.suggestion_score";
+
+    /// <summary>Usage counter: model passes after the prompt's in a Superposed Decoding request (shared by its k suggestions).</summary>
+    public const string SuperposedPasses = "specai.superposed_passes";
+
+    /// <summary>
+    /// <c>true</c>: the messages' text is the prompt itself, tokenized without the chat template (text completion,
+    /// <c>/v1/completions</c>). Bool.
+    /// </summary>
+    public const string RawPrompt = "specai.raw_prompt";
 
     /// <summary>Draft length (int).</summary>
     public const string DraftLength = "specai.draft_length";

@@ -148,7 +148,8 @@ public sealed class ProtocolTests : IAsyncLifetime
 
     public static TheoryData<string, string?> BadRequests => new()
     {
-        { """{"messages":[{"role":"user","content":"x"}],"n":2}""", "n" },
+        { """{"messages":[{"role":"user","content":"x"}],"n":129}""", "n" },
+        { """{"messages":[{"role":"user","content":"x"}],"n":2,"tools":[{"type":"function","function":{"name":"f"}}]}""", "n" },
         { """{"messages":[{"role":"user","content":"x"}],"temperature":2.5}""", "temperature" },
         { """{"messages":[{"role":"user","content":"x"}],"top_p":"high"}""", "top_p" },
         { """{"messages":[{"role":"user","content":"x"}],"max_tokens":0}""", "max_tokens" },
@@ -261,6 +262,11 @@ public sealed class ProtocolTests : IAsyncLifetime
         Assert.Equal(SpeculativeChatOptionKeys.Constraint, SpecAIKeys.Constraint);
         Assert.Equal(SpeculativeChatOptionKeys.DraftedTokens, SpecAIKeys.DraftedTokens);
         Assert.Equal(SpeculativeChatOptionKeys.AcceptedTokens, SpecAIKeys.AcceptedTokens);
+        Assert.Equal(SpeculativeChatOptionKeys.Mode, SpecAIKeys.Mode);
+        Assert.Equal(SpeculativeChatOptionKeys.SuperposedMode, SpecAIKeys.SuperposedMode);
+        Assert.Equal(SpeculativeChatOptionKeys.Suggestions, SpecAIKeys.Suggestions);
+        Assert.Equal(SpeculativeChatOptionKeys.SuggestionResponses, SpecAIKeys.SuggestionResponses);
+        Assert.Equal(SpeculativeChatOptionKeys.RawPrompt, SpecAIKeys.RawPrompt);
         Assert.StartsWith(SpecAIKeys.Prefix, SpeculativeChatOptionKeys.Mode);
     }
 

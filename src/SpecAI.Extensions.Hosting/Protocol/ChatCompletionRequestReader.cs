@@ -46,10 +46,7 @@ internal static class ChatCompletionRequestReader
             options.ModelId = String(model, "model");
         }
 
-        if (TryGet(root, "n", out var n) && Integer(n, "n", 1, 128) != 1)
-        {
-            throw OpenAIRequestException.BadRequest("n", "Only n = 1 is supported: one choice per request.", "unsupported_value");
-        }
+        int choices = TryGet(root, "n", out var n) ? (int)Integer(n, "n", 1, 128) : 1;
 
         if (TryGet(root, "temperature", out var temperature))
         {
@@ -102,10 +99,15 @@ internal static class ChatCompletionRequestReader
             includeUsage = TryGet(streamOptions, "include_usage", out var usage) && Boolean(usage, "stream_options.include_usage");
         }
 
-        return new ChatCompletionRequest(messages, options, stream, includeUsage);
+        if (choices > 1 && (options.Tools is { Count: > 0 } || options.ResponseFormat is ChatResponseFormatJson))
+        {
+            throw OpenAIRequestException.BadRequest("n", "n > 1 is supported for text answers only (no tools or response_format).", "unsupported_value");
+        }
+
+        return new ChatCompletionRequest(messages, options, stream, includeUsage) { Choices = choices };
     }
 
-    private static List<string>? ReadStop(JsonElement root)
+    internal static List<string>? ReadStop(JsonElement root)
     {
         if (!TryGet(root, "stop", out var stop))
         {
@@ -134,7 +136,7 @@ internal static class ChatCompletionRequestReader
     }
 
     /// <summary>Predicted outputs and the <c>specai.*</c> settings, into <see cref="ChatOptions.AdditionalProperties"/>.</summary>
-    private static void ReadExtensions(JsonElement root, ChatOptions options)
+    internal static void ReadExtensions(JsonElement root, ChatOptions options)
     {
         var extra = new AdditionalPropertiesDictionary();
         if (TryGet(root, "prediction", out var prediction))

@@ -18,6 +18,21 @@ internal static class SpecAIKeys
     /// <summary>Usage counter: drafted tokens.</summary>
     public const string DraftedTokens = "specai.drafted_tokens";
 
+    /// <summary>Speculation mode (<c>superposed</c> asks for Superposed Decoding suggestions).</summary>
+    public const string Mode = "specai.mode";
+
+    /// <summary>The mode value of Superposed Decoding.</summary>
+    public const string SuperposedMode = "superposed";
+
+    /// <summary>Number of Superposed Decoding suggestions (from <c>n</c>).</summary>
+    public const string Suggestions = "specai.suggestions";
+
+    /// <summary>The suggestions (<c>IReadOnlyList&lt;ChatResponse&gt;</c>) on a superposed response's properties.</summary>
+    public const string SuggestionResponses = "specai.suggestion_responses";
+
+    /// <summary>The messages' text is the prompt itself, without a chat template (<c>/v1/completions</c>).</summary>
+    public const string RawPrompt = "specai.raw_prompt";
+
     /// <summary>Usage counter: accepted drafted tokens.</summary>
     public const string AcceptedTokens = "specai.accepted_tokens";
 
