@@ -20,14 +20,44 @@ internal static class ForgeCommand
         var tokenizers = TokenizersOption();
         var scale = new Option<ForgeFamilyScale>("--scale") { Description = "Shapes of --family: Test (64x2 / 32x1, F16) or Bench (768x8 / 128x2, Q8_0).", DefaultValueFactory = _ => ForgeFamilyScale.Bench };
         var output = new Option<string?>("--out") { Description = "Output (cache) folder; default .models/ or $SPECAI_MODEL_CACHE." };
-        var forge = new Command("forge", "Write (or reuse from the cache) a llama-architecture target+draft family with controlled agreement.");
-        foreach (Option o in new Option[] { agreement, vocab, tokenizer, vocabSize, draftTokenizer, draftVocabSize, family, tokenizers, scale, output })
+        var arch = new Option<string?>("--arch") { Description = $"Write a pair of this llama.cpp architecture to --output DIR (DIR/target.gguf, DIR/draft.gguf): {string.Join(", ", ArchitectureForge.Names)}. Default --scale Test; --vocab, --tokenizer and --agreement apply." };
+        var archOutput = new Option<string?>("--output") { Description = "With --arch: the folder that receives target.gguf and draft.gguf (reused when the options match)." };
+        var forge = new Command("forge", "Write (or reuse from the cache) a llama-architecture target+draft family with controlled agreement, or with --arch a pair of another architecture.");
+        foreach (Option o in new Option[] { agreement, vocab, tokenizer, vocabSize, draftTokenizer, draftVocabSize, family, tokenizers, scale, output, arch, archOutput })
         {
             forge.Options.Add(o);
         }
 
         forge.SetAction(parse =>
         {
+            if (parse.GetValue(arch) is { } architecture)
+            {
+                // Explicit values only: --vocab and --scale have defaults for the llama families that do not fit here.
+                var archOptions = new ArchitectureForgeOptions
+                {
+                    VocabularySize = parse.GetResult(vocab) is { Implicit: false } ? parse.GetValue(vocab) : parse.GetValue(vocabSize),
+                    Scale = parse.GetResult(scale) is { Implicit: false } ? parse.GetValue(scale) : ForgeFamilyScale.Test,
+                    TokenizerPath = parse.GetValue(tokenizer),
+                    Agreement = parse.GetResult(agreement) is { Implicit: false } ? parse.GetValue(agreement) : new ArchitectureForgeOptions().Agreement,
+                };
+                ForgedArchitecturePair pair;
+                try
+                {
+                    string folder = parse.GetValue(archOutput) ?? throw new ArgumentException("--arch needs --output DIR (the folder for target.gguf and draft.gguf).");
+                    pair = ForgeArchitecture(architecture, folder, archOptions);
+                }
+                catch (Exception e) when (e is ArgumentException or FileNotFoundException or InvalidDataException)
+                {
+                    Console.Error.WriteLine($"specai forge: {e.Message}");
+                    return 2;
+                }
+
+                Console.WriteLine($"target: {pair.TargetPath}");
+                Console.WriteLine($"draft:  {pair.DraftPath}");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{pair.Architecture}, {pair.VocabularySize} tokens, {pair.Options.Scale} scale, calibrated agreement {pair.CalibratedAgreement:F4}{(pair.SlidingWindow is int w ? $", sliding window {w}" : "")}"));
+                return 0;
+            }
+
             double a = parse.GetValue(agreement);
             var options = parse.GetValue(family) is { } name ? NamedFamilyOptions(name, parse.GetValue(tokenizers), a, parse.GetValue(scale))
                 : parse.GetValue(tokenizer) is { } path ? LlamaFamilyOptions.Default with
@@ -79,6 +109,10 @@ internal static class ForgeCommand
         forge.Subcommands.Add(derive);
         return forge;
     }
+
+    /// <summary><c>specai forge --arch NAME --output DIR</c>: the pair of <paramref name="architecture"/> in <paramref name="folder"/>.</summary>
+    public static ForgedArchitecturePair ForgeArchitecture(string architecture, string folder, ArchitectureForgeOptions options) =>
+        ArchitectureForge.GetOrCreate(architecture, folder, options);
 
     public static LlamaFamilyOptions FamilyOptions(double agreement, int vocab) =>
         LlamaFamilyOptions.Default with { Agreement = agreement, VocabularySize = vocab, ChatTemplate = true };

@@ -89,7 +89,7 @@ internal static class LlamaGgufBuilder
     /// The tokenizer keys llama.cpp reads: <c>llama</c> (SentencePiece: scores, UNK) or <c>gpt2</c> (byte-level BPE:
     /// pre-tokenizer name and merges), token texts and types, special ids, add-BOS/EOS flags and the chat template.
     /// </summary>
-    private static void WriteTokenizer(GgufWriter writer, ForgeVocabulary vocabulary)
+    internal static void WriteTokenizer(GgufWriter writer, ForgeVocabulary vocabulary)
     {
         ForgeSpecialTokens special = vocabulary.Special;
         writer.SetMetadata("tokenizer.ggml.model", GgufValue.FromString(vocabulary.Model));
@@ -131,7 +131,7 @@ internal static class LlamaGgufBuilder
         }
     }
 
-    private static uint FileType(GgufTensorType type) => type switch
+    internal static uint FileType(GgufTensorType type) => type switch
     {
         GgufTensorType.F32 => 0,
         GgufTensorType.F16 => 1,
@@ -140,7 +140,7 @@ internal static class LlamaGgufBuilder
     };
 
     /// <summary>A weight matrix W of shape [rows, cols] stored with ggml shape [cols, rows] (ne0 = cols).</summary>
-    private static GgufTensor Matrix(string name, int cols, int rows, GgufTensorType requested, Action<int, Span<float>> fillRow)
+    internal static GgufTensor Matrix(string name, int cols, int rows, GgufTensorType requested, Action<int, Span<float>> fillRow)
     {
         var values = new float[(long)cols * rows];
         for (int r = 0; r < rows; r++)
