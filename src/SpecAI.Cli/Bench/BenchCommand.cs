@@ -41,9 +41,10 @@ internal static class BenchCommand
         var plot = new Option<string?>("--plot") { Description = "Write a PNG chart here (tokens/s bars; speedup vs agreement in a sweep).", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.png") };
         var family = new Option<string?>("--family") { Description = $"Forge a named family over real tokenizers instead of the 32k synthetic one: {string.Join(", ", ForgeFamilies.Names)} (bench shapes)." };
         var arch = new Option<string?>("--arch") { Description = $"Forge a pair of this architecture (Bench scale) and benchmark it: {string.Join(", ", ArchitectureForge.Names)}; hybrids also report their rollback cost per step." };
+        var snapshots = new Option<int?>("--snapshots") { Description = "Recurrent-state snapshots for native rollback (qwen35): default the draft length; 0 rolls hybrids back by checkpoint and replay instead." };
         var tokenizers = ForgeCommand.TokenizersOption();
         var cmd = new Command("bench", "Benchmark baseline (LLamaSharp AsChatClient) vs speculative modes on the same target.");
-        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency, family, arch, tokenizers })
+        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency, family, arch, snapshots, tokenizers })
         {
             cmd.Options.Add(o);
         }
@@ -83,7 +84,7 @@ internal static class BenchCommand
                     parse.GetValue(quick), targetOption, draftOption, agreementList,
                     parse.GetValue(maxTokens) ?? (parse.GetValue(quick) ? 64 : 128),
                     parse.GetValue(repeats) ?? (parse.GetValue(quick) ? 3 : 10),
-                    temperatureList, sweep, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot), parse.GetValue(family), parse.GetValue(tokenizers)),
+                    temperatureList, sweep, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot), parse.GetValue(family), parse.GetValue(tokenizers), parse.GetValue(snapshots)),
                 ct);
         });
         return cmd;

@@ -62,6 +62,7 @@ internal static class BenchRunner
                 MaxOutputTokens = s.MaxTokens,
                 Seed = 1234,
                 Threads = threads,
+                RecurrentRollbackSnapshots = s.Snapshots,
             };
             using var client = await SpeculativeChatClient.CreateAsync(options, cancellationToken: ct);
 
