@@ -108,6 +108,10 @@ public sealed partial class SpeculativeChatClient : IChatClient
     /// <summary>The target's session (tests compute exact laws from it).</summary>
     internal LLamaModelSession TargetSession => _target;
 
+    internal LLamaModelSession? DraftSession => _draft;
+
+    internal IReadOnlySet<int> StopTokens => _stopTokens;
+
     /// <summary>The scheduler that runs this client's requests.</summary>
     internal GenerationScheduler Scheduler => _scheduler;
 

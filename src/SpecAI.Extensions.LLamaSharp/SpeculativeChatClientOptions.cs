@@ -71,6 +71,14 @@ public sealed class SpeculativeChatClientOptions
     /// </summary>
     public bool SwaFull { get; set; }
 
+    /// <summary>
+    /// Recurrent-state snapshots per sequence for native rollback of rejected drafts (llama.cpp <c>n_rs_seq</c>; only
+    /// qwen35/qwen35moe have them). Null: <see cref="DraftLength"/>. 0: no snapshots, hybrids roll back by checkpoint and
+    /// replay (llama.cpp marks the snapshots experimental). Deeper rollbacks than the snapshots use a checkpoint.
+    /// </summary>
+    [Range(0, SpeculationLimits.MaxDraftLength)]
+    public int? RecurrentRollbackSnapshots { get; set; }
+
     /// <summary>Drafts per step (k) in <see cref="SpeculationMode.MultiDraft"/>.</summary>
     [Range(1, SpeculationLimits.MaxDraftCount)]
     public int DraftCount { get; set; } = 4;

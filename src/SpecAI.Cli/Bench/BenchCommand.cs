@@ -40,9 +40,11 @@ internal static class BenchCommand
         var concurrency = new Option<string?>("--concurrency") { Description = "Serve n callers at once on one client, e.g. 1,2,4,8: aggregate tokens/s of plain and speculative (adaptive) decoding next to the batching limit n/b(n), with latency percentiles (writes artifacts/bench-concurrency.*)." };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG chart here (tokens/s bars; speedup vs agreement in a sweep).", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.png") };
         var family = new Option<string?>("--family") { Description = $"Forge a named family over real tokenizers instead of the 32k synthetic one: {string.Join(", ", ForgeFamilies.Names)} (bench shapes)." };
+        var arch = new Option<string?>("--arch") { Description = $"Forge a pair of this architecture (Bench scale) and benchmark it: {string.Join(", ", ArchitectureForge.Names)}; hybrids also report their rollback cost per step." };
+        var snapshots = new Option<int?>("--snapshots") { Description = "Recurrent-state snapshots for native rollback (qwen35): default the draft length; 0 rolls hybrids back by checkpoint and replay instead." };
         var tokenizers = ForgeCommand.TokenizersOption();
         var cmd = new Command("bench", "Benchmark baseline (LLamaSharp AsChatClient) vs speculative modes on the same target.");
-        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency, family, tokenizers })
+        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency, family, arch, snapshots, tokenizers })
         {
             cmd.Options.Add(o);
         }
@@ -61,15 +63,28 @@ internal static class BenchCommand
                     parse.GetValue(temperature), Artifact(json, "bench-concurrency.json"), Artifact(markdown, "bench-concurrency.md"), Artifact(plot, "bench-concurrency.png"), ct);
             }
 
+            string? targetOption = parse.GetValue(target), draftOption = parse.GetValue(draft);
+            if (parse.GetValue(arch) is { } architecture)
+            {
+                if (targetOption is not null || parse.GetValue(family) is not null)
+                {
+                    throw new ArgumentException("--arch forges its own pair: give it without --target or --family.");
+                }
+
+                var pair = ArchitectureForge.GetOrCreate(architecture, Path.Combine(ForgeCommand.DefaultCache(), $"arch-{architecture}-bench"), new ArchitectureForgeOptions { Scale = ForgeFamilyScale.Bench });
+                (targetOption, draftOption) = (pair.TargetPath, pair.DraftPath);
+                Console.Error.WriteLine($"{architecture}: target {pair.TargetPath}, draft {pair.DraftPath}");
+            }
+
             var agreementList = ParseList(parse.GetValue(agreements), "--agreements") ?? [parse.GetValue(agreement)];
             var temperatureList = ParseList(parse.GetValue(temperatures), "--temperatures") ?? [parse.GetValue(temperature)];
             bool sweep = parse.GetValue(agreements) is not null || parse.GetValue(temperatures) is not null;
             return BenchRunner.RunAsync(
                 new BenchSettings(
-                    parse.GetValue(quick), parse.GetValue(target), parse.GetValue(draft), agreementList,
+                    parse.GetValue(quick), targetOption, draftOption, agreementList,
                     parse.GetValue(maxTokens) ?? (parse.GetValue(quick) ? 64 : 128),
                     parse.GetValue(repeats) ?? (parse.GetValue(quick) ? 3 : 10),
-                    temperatureList, sweep, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot), parse.GetValue(family), parse.GetValue(tokenizers)),
+                    temperatureList, sweep, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot), parse.GetValue(family), parse.GetValue(tokenizers), parse.GetValue(snapshots)),
                 ct);
         });
         return cmd;

@@ -44,6 +44,22 @@ internal static class BenchMarkdown
             }
         }
 
+        var recurrent = report.Runs.Where(r => r.SnapshotRollbacks is not null).ToList();
+        if (recurrent.Count > 0)
+        {
+            // Recurrent and hybrid targets: how rejected drafts were taken back, and what it cost per step.
+            sb.AppendLine();
+            sb.AppendLine("Rollback on the recurrent/hybrid pair (per run; rollback ms = checkpoint save, restore and replay per target call):");
+            sb.AppendLine();
+            sb.AppendLine("| run | tok/s (median) | tokens per target call | snapshot rollbacks | checkpoint restores | replayed tokens | rollback ms per call | target ms per call |");
+            sb.AppendLine("|---|---|---|---|---|---|---|---|");
+            foreach (var r in recurrent)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {r.Name} | {F(r.TokensPerSecond, "F1")} | {F(r.TokensPerTargetCall)} | {r.SnapshotRollbacks} | {r.CheckpointRestores} | {r.ReplayedTokens} | {F(r.RollbackMsPerCall, "F3")} | {F(r.TargetMsPerCall, "F3")} |");
+            }
+        }
+
         sb.AppendLine();
         sb.AppendLine("Target batch cost on this machine (all speculative runs; b(n) = mean ms of an n-token verify batch / mean ms of one token):");
         sb.AppendLine();

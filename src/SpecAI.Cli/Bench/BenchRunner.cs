@@ -62,6 +62,7 @@ internal static class BenchRunner
                 MaxOutputTokens = s.MaxTokens,
                 Seed = 1234,
                 Threads = threads,
+                RecurrentRollbackSnapshots = s.Snapshots,
             };
             using var client = await SpeculativeChatClient.CreateAsync(options, cancellationToken: ct);
 
@@ -270,6 +271,13 @@ internal static class BenchRunner
             result.StepsWithSpeculationOff = d.SpeculationOff;
             result.TargetMsPerCall = BenchMath.Finite(d.TargetMs / d.TargetCalls);
             result.VerifyMsPerCall = BenchMath.Finite(d.VerifyMs / d.TargetCalls);
+            result.TokensPerTargetCall = d.TargetCalls > 0 ? (double)r.Tokens / Math.Max(1, d.TargetCalls) : null;
+            if (d.SnapshotRollbacks + d.CheckpointRestores > 0 || d.RollbackMs > 0)
+            {
+                (result.SnapshotRollbacks, result.CheckpointRestores, result.ReplayedTokens) = (d.SnapshotRollbacks, d.CheckpointRestores, d.ReplayedTokens);
+                result.RollbackMsPerCall = BenchMath.Finite(d.RollbackMs / d.TargetCalls);
+            }
+
             if (spec.Adaptive)
             {
                 result.FinalDraftLength = client.Statistics.CurrentDraftLength;

@@ -36,6 +36,21 @@ internal sealed class RunResult
 
     public double? VerifyMsPerCall { get; set; }
 
+    /// <summary>Generated tokens per target verification call.</summary>
+    public double? TokensPerTargetCall { get; set; }
+
+    /// <summary>Recurrent and hybrid models: steps rolled back by native snapshots.</summary>
+    public long? SnapshotRollbacks { get; set; }
+
+    /// <summary>Recurrent and hybrid models: steps rolled back by restoring a checkpoint and replaying.</summary>
+    public long? CheckpointRestores { get; set; }
+
+    /// <summary>Recurrent and hybrid models: tokens decoded again after restores.</summary>
+    public long? ReplayedTokens { get; set; }
+
+    /// <summary>Recurrent and hybrid models: checkpoint, restore and replay time per target call (native snapshot removal is inside the decode and not counted).</summary>
+    public double? RollbackMsPerCall { get; set; }
+
     public long? StepsWithSpeculationOff { get; set; }
 
     public int? FinalDraftLength { get; set; }

@@ -83,7 +83,7 @@ internal static class ChatModelLoader
 
             // Recurrent-state snapshots deep enough for the longest draft (qwen35/qwen35moe roll back natively; llama.cpp
             // clamps the value to 0 elsewhere and the session falls back to checkpoint and replay).
-            RecurrentRollbackSnapshots = (uint)Math.Max(1, options.DraftLength),
+            RecurrentRollbackSnapshots = (uint)Math.Max(0, options.RecurrentRollbackSnapshots ?? Math.Max(1, options.DraftLength)),
             SwaFull = options.SwaFull,
             GpuLayerCount = gpuLayers,
             MainGpu = options.MainGpu,

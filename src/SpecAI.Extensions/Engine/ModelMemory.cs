@@ -158,7 +158,9 @@ internal sealed class ModelMemory
             return;
         }
 
-        if (count == 0 || !Session.RemoveTokens(slot.Sequence, count))
+        // Only attention caches are cut back here: recurrent snapshots serve the rollback right after a verification
+        // batch, not an older point of a finished conversation.
+        if (count == 0 || Session.Rollback != SequenceRollback.Removal || !Session.RemoveTokens(slot.Sequence, count))
         {
             // A recurrent state cannot be cut back: start the conversation over.
             Session.RemoveTokens(slot.Sequence, 0);

@@ -21,6 +21,8 @@ internal sealed class StepBatch
     private readonly List<(GenerationRequest Request, int End)> _prefilling = new();
     private readonly List<DraftJob> _jobs = new();
     private readonly List<int> _sequences = new();
+    private DecodeBatch? _prefill;
+    private readonly List<(GenerationRequest Request, int Winner, int PathLength)> _verified = new();
 
     // Verification runs one request at a time on the engine's thread: one set of vocabulary-sized buffers serves all.
     private TokenDistribution? _targetDistribution;
@@ -221,9 +223,11 @@ internal sealed class StepBatch
             var slot = request.TargetSlot!;
             var tree = request.Tree;
             int n = request.Tokens.Count;
-            if (tree.DraftedCount > 0)
+            if (tree.DraftedCount > 0 && Target.Rollback != SequenceRollback.Removal)
             {
-                // Before the fork: a checkpoint of the main sequence serves every branch.
+                // Recurrent target: the rest of the prompt is decoded first, so the checkpoint (or the snapshots) cover
+                // only this step's tokens and a rollback never replays the prompt. Before the fork: one checkpoint serves every branch.
+                PrefillAlone(request);
                 _target.PrepareRollback(slot, request.StepDraftLength, tree.BranchCount);
             }
 
@@ -293,6 +297,33 @@ internal sealed class StepBatch
         }
     }
 
+    /// <summary>Decodes the prompt tokens a request's slot lacks (all but the pending one) in decodes of their own.</summary>
+    private void PrefillAlone(GenerationRequest request)
+    {
+        var slot = request.TargetSlot!;
+        int end = request.Tokens.Count - 1;
+        var batch = _prefill ??= new DecodeBatch();
+        while (slot.Cached.Count < end)
+        {
+            batch.Clear();
+            int start = slot.Cached.Count;
+            int stop = Math.Min(end, start + Target.MaxBatchSize);
+            for (int i = start; i < stop; i++)
+            {
+                batch.Add(request.Tokens[i], i, slot.Sequence, wantLogits: false);
+            }
+
+            long started = _time.GetTimestamp();
+            Target.Decode(batch);
+            request.Statistics.RecordDecode(true, batch.Count, _time.GetElapsedTime(started), prefill: true);
+            request.Statistics.RecordPrefillTokens(batch.Count);
+            for (int i = start; i < stop; i++)
+            {
+                slot.Cached.Add(request.Tokens[i]);
+            }
+        }
+    }
+
     /// <summary>Decodes the target batch; when the KV cache is full, frees idle conversations and tries once more.</summary>
     private void DecodeWithRoom()
     {
@@ -314,47 +345,78 @@ internal sealed class StepBatch
     {
         var p = _targetDistribution ??= new TokenDistribution(Target.VocabularySize);
         var nodeVerifier = _nodeVerifier ??= new NodeVerifier(Target.VocabularySize);
-        foreach (var request in _decoding)
+        _verified.Clear();
+        try
         {
-            try
+            foreach (var request in _decoding)
             {
-                var (winner, pathLength) = request.Verify(Target, request.HasDrafter ? _policy : null, request.Tree.BranchCount, p, nodeVerifier);
-                var tokens = CollectionsMarshal.AsSpan(request.Tokens);
-                _target.Commit(request.TargetSlot!, winner, tokens.Length - 1, tokens, drafted: request.Tree.DraftedCount > 0, request.Statistics);
-                var rollback = request.TargetSlot!.RollbackTime;
-                request.TargetSlot.RollbackTime = TimeSpan.Zero;
-                if (request.DraftJob is { } job)
+                try
                 {
-                    _drafter!.Commit(job, winner, pathLength, tokens);
-                    rollback += job.Slot.RollbackTime;
-                    job.Slot.RollbackTime = TimeSpan.Zero;
+                    var (winner, pathLength) = request.Verify(Target, request.HasDrafter ? _policy : null, request.Tree.BranchCount, p, nodeVerifier);
+                    _verified.Add((request, winner, pathLength));
                 }
-                else if (request.StepDraftLength > 0)
+                catch (Exception ex) when (ex is not KvCacheFullException)
                 {
-                    request.Drafter?.Commit(winner, pathLength, tokens);
+                    Fail(request, ex);
                 }
+            }
 
-                if (request.StepDraftLength > 0 && request.HasDrafter)
-                {
-                    // Checkpoint, restore and replay on recurrent models are part of a speculative step's cost.
-                    _policy.RecordRollback(rollback);
-                }
-            }
-            catch (Exception ex) when (ex is not KvCacheFullException)
+            // Commits only once every request has read its logits: a checkpoint replay decodes, and a decode replaces them.
+            foreach (var (request, winner, pathLength) in _verified)
             {
-                // This request's own rule or data failed: only its sequences are in doubt.
-                request.Fail(ex);
-                _target.Clear(request.TargetSlot!);
-                if (request.DraftSlot is { } draftSlot)
+                try
                 {
-                    _drafter!.Memory.Clear(draftSlot);
+                    Commit(request, winner, pathLength);
+                }
+                catch (Exception ex) when (ex is not KvCacheFullException)
+                {
+                    Fail(request, ex);
                 }
             }
-            finally
+        }
+        finally
+        {
+            foreach (var request in _decoding)
             {
                 request.Tree.Release();
                 request.DraftJob = null;
             }
+        }
+    }
+
+    private void Commit(GenerationRequest request, int winner, int pathLength)
+    {
+        var tokens = CollectionsMarshal.AsSpan(request.Tokens);
+        var slot = request.TargetSlot!;
+        _target.Commit(slot, winner, tokens.Length - 1, tokens, drafted: request.Tree.DraftedCount > 0, request.Statistics);
+        var rollback = slot.RollbackTime;
+        slot.RollbackTime = TimeSpan.Zero;
+        if (request.DraftJob is { } job)
+        {
+            _drafter!.Commit(job, winner, pathLength, tokens);
+            rollback += job.Slot.RollbackTime;
+            job.Slot.RollbackTime = TimeSpan.Zero;
+        }
+        else if (request.StepDraftLength > 0)
+        {
+            request.Drafter?.Commit(winner, pathLength, tokens);
+        }
+
+        if (request.StepDraftLength > 0 && request.HasDrafter)
+        {
+            // Checkpoint, restore and replay on recurrent models are part of a speculative step's cost.
+            _policy.RecordRollback(rollback);
+        }
+    }
+
+    /// <summary>This request's own rule or data failed: only its sequences are in doubt.</summary>
+    private void Fail(GenerationRequest request, Exception ex)
+    {
+        request.Fail(ex);
+        _target.Clear(request.TargetSlot!);
+        if (request.DraftSlot is { } draftSlot)
+        {
+            _drafter!.Memory.Clear(draftSlot);
         }
     }
 
