@@ -10,6 +10,10 @@ internal static class BenchMarkdown
     /// <summary>A number for a table cell ("-" when missing).</summary>
     public static string F(double? v, string fmt = "F2") => v is { } x ? x.ToString(fmt, CultureInfo.InvariantCulture) : "-";
 
+    /// <summary>"0.123 ms (1.4 %)": a cost and its share of the decode ("-" when missing).</summary>
+    public static string Share(double? ms, double? decodeMs) => ms is not { } x ? "-"
+        : decodeMs is { } u && u > 0 ? string.Create(CultureInfo.InvariantCulture, $"{x:F3} ms ({100 * x / u:F1} %)") : F(x, "F3") + " ms";
+
     /// <summary>The results table (and, in a sweep, the per-agreement summary).</summary>
     public static string Table(BenchReport report, bool sweep)
     {
@@ -58,6 +62,19 @@ internal static class BenchMarkdown
                 sb.AppendLine(CultureInfo.InvariantCulture,
                     $"| {r.Name} | {F(r.TokensPerSecond, "F1")} | {F(r.TokensPerTargetCall)} | {r.SnapshotRollbacks} | {r.CheckpointRestores} | {r.ReplayedTokens} | {F(r.RollbackMsPerCall, "F3")} | {F(r.TargetMsPerCall, "F3")} |");
             }
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("Managed hot path (ms, and % of the single-token target decode): verification per verified node and per step (target logits to");
+        sb.AppendLine("distributions and every node's verifier), managed drafting per drafted node (q and the candidates, the draft model's decode excluded):");
+        sb.AppendLine();
+        sb.AppendLine(pre + "| run | verifier | k | decode ms | verify / node | verify / step | draft (managed) / node |");
+        sb.AppendLine(preSep + "|---|---|---|---|---|---|---|");
+        foreach (var r in report.Runs.Where(r => r.VerifyMsPerStep is not null))
+        {
+            string prefix = sweep ? $"| {F(r.Agreement)} | {F(r.Temperature, "G3")} " : "";
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"{prefix}| {r.Name} | {r.Verifier} | {r.DraftCount} | {F(r.DecodeMs)} | {Share(r.VerifyMsPerNode, r.DecodeMs)} | {Share(r.VerifyMsPerStep, r.DecodeMs)} | {Share(r.DraftManagedMsPerNode, r.DecodeMs)} |");
         }
 
         sb.AppendLine();

@@ -289,6 +289,10 @@ internal static class BenchRunner
             }
 
             double unit = spec.Mode == SpeculationMode.None ? single : singleTokenMs;
+            result.VerifyMsPerStep = result.VerifyMsPerCall;
+            result.VerifyMsPerNode = BenchMath.Finite(d.VerifyMs / d.Committed);
+            result.DraftManagedMsPerNode = d.Drafted > 0 ? BenchMath.Finite(d.DraftManagedMs / d.Drafted) : null;
+            result.DecodeMs = BenchMath.Finite(unit);
             if (d.Drafted > 0 && d.TargetCalls > 0)
             {
                 result.AcceptanceRate = (double)d.Accepted / d.Drafted;

@@ -50,6 +50,17 @@ internal sealed class RunResult
 
     /// <summary>Recurrent and hybrid models: checkpoint, restore and replay time per target call (native snapshot removal is inside the decode and not counted).</summary>
     public double? RollbackMsPerCall { get; set; }
+    /// <summary>Verification per step (<see cref="VerifyMsPerCall"/>): target logits to distributions and every node's verifier, per target call.</summary>
+    public double? VerifyMsPerStep { get; set; }
+
+    /// <summary>Verification per verified node: <see cref="VerifyMsPerStep"/> over the tokens committed per step (one node each).</summary>
+    public double? VerifyMsPerNode { get; set; }
+
+    /// <summary>Managed drafting per drafted node (q from the draft's logits, the candidates drawn), the draft model's decodes excluded.</summary>
+    public double? DraftManagedMsPerNode { get; set; }
+
+    /// <summary>The single-token target decode the three costs above are compared with (ms).</summary>
+    public double? DecodeMs { get; set; }
 
     public long? StepsWithSpeculationOff { get; set; }
 

@@ -15,7 +15,7 @@ public sealed class SpeculationStatistics
     private readonly Dictionary<int, (long Count, long Ticks)> _targetBatchCost = new();
     private long _prefillTokens;
     private long _targetCalls, _draftCalls, _prefillCalls, _draftedTokens, _acceptedTokens, _generatedTokens, _lossySteps, _judgeAcceptedTokens;
-    private long _targetTicks, _draftTicks, _verifyTicks, _prefillTicks;
+    private long _targetTicks, _draftTicks, _draftManagedTicks, _verifyTicks, _prefillTicks;
     private double _optimalAcceptanceSum, _achievedAcceptanceSum;
     private long _acceptanceBoundSamples;
     private readonly long[] _depthReached = new long[DepthLength];
@@ -151,6 +151,12 @@ public sealed class SpeculationStatistics
     /// <summary>Time spent drafting (draft-model decodes and draft sampling).</summary>
     public TimeSpan DraftTime { get { lock (_gate) { return TimeSpan.FromTicks(_draftTicks); } } }
 
+    /// <summary>
+    /// The managed share of <see cref="DraftTime"/>: turning the draft's logits into q and drawing the candidates (the
+    /// draft model's own decodes excluded), so our per-node drafting cost can be told apart from the model's.
+    /// </summary>
+    public TimeSpan DraftManagedTime { get { lock (_gate) { return TimeSpan.FromTicks(_draftManagedTicks); } } }
+
     /// <summary>Time spent turning target logits into distributions and verifying.</summary>
     public TimeSpan VerifyTime { get { lock (_gate) { return TimeSpan.FromTicks(_verifyTicks); } } }
 
@@ -242,7 +248,14 @@ public sealed class SpeculationStatistics
 
     /// <summary>Adds drafting time spent outside decodes (sampling the drafts).</summary>
     /// <param name="elapsed">The time.</param>
-    internal void RecordDraftOverhead(TimeSpan elapsed) { lock (_gate) { _draftTicks += elapsed.Ticks; } }
+    internal void RecordDraftOverhead(TimeSpan elapsed)
+    {
+        lock (_gate)
+        {
+            _draftTicks += elapsed.Ticks;
+            _draftManagedTicks += elapsed.Ticks;
+        }
+    }
 
     /// <summary>Records one verified step.</summary>
     /// <param name="drafted">Tokens proposed.</param>
@@ -330,6 +343,7 @@ public sealed class SpeculationStatistics
                 _judgeAcceptedTokens += other._judgeAcceptedTokens;
                 _targetTicks += other._targetTicks;
                 _draftTicks += other._draftTicks;
+                _draftManagedTicks += other._draftManagedTicks;
                 _verifyTicks += other._verifyTicks;
                 _prefillTicks += other._prefillTicks;
                 _optimalAcceptanceSum += other._optimalAcceptanceSum;

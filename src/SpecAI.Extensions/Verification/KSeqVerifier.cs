@@ -230,6 +230,15 @@ public sealed class KSeqVerifier : ISpeculativeVerifier
         ReadOnlySpan<double> p = node.Target, q = node.Draft;
         double sp = node.TargetScale, sq = node.DraftScale;
         int k = node.Candidates.Length;
+
+        // rho <= k, so a first candidate with p(x) >= k q(x) passes with probability 1 whatever rho is: the same draw
+        // as below, without the passes over p and q that solve for rho.
+        int first = node.Candidates[0];
+        if (Accept(p[first] * sp, q[first] * sq, k) >= 1 && random.NextBernoulli(1.0))
+        {
+            return new VerificationResult(first, 0);
+        }
+
         double rho = Solve(p, q, k, sp / sq, sq, out double beta);
         for (int i = 0; i < k; i++)
         {
