@@ -11,7 +11,7 @@ internal static class DemoCorpus
 {
     private static readonly string[] Names = ["Tom", "Lily", "Sam", "Mia", "Ben", "Anna", "Max", "Lucy", "Leo", "Emma", "Jack", "Rosa", "Finn", "Nora", "Owen", "Ella", "Oliver", "Grace", "Henry", "Alice", "Lucas", "Chloe", "Daniel", "Sophie", "Arthur", "Isla", "Hugo", "Maya", "Felix", "Ruby", "Oscar", "Hazel", "Theo", "Ivy", "Jasper", "Clara", "Milo", "Violet", "Rufus", "Poppy", "Ezra", "Willow", "Silas", "Daisy", "Jonah", "Matilda"];
     private static readonly string[] Animals = ["fox", "cat", "dog", "bird", "rabbit", "bear", "duck", "mouse", "owl", "frog", "horse", "fish", "turtle", "lion", "goat", "sheep", "deer", "wolf", "squirrel", "hedgehog", "badger", "otter", "beaver", "penguin", "dolphin", "whale", "zebra", "giraffe", "elephant", "monkey", "tiger", "panda", "koala", "kangaroo", "parrot", "swan", "goose", "pigeon", "robin", "sparrow", "butterfly", "beetle", "spider", "snail", "lizard", "camel", "donkey", "chicken", "pony", "raccoon", "moose", "seal", "crab", "octopus"];
-    private static readonly string[] Sizes = ["little", "big", "small", "tiny", "tall", "young", "old"];
+    private static readonly string[] Sizes = ["little", "big", "small", "tiny", "tall", "young"];
     private static readonly string[] Looks = ["happy", "brave", "kind", "shy", "clever", "funny", "quiet", "gentle", "curious", "friendly", "sleepy", "busy", "proud", "lucky", "careful", "cheerful", "grumpy", "thoughtful", "playful", "patient", "generous", "honest", "polite", "nervous", "wise", "silly", "gentle", "stubborn", "graceful"];
     private static readonly string[] Colours = ["red", "blue", "green", "yellow", "white", "brown", "golden", "silver", "purple", "orange", "pink", "black", "grey", "crimson", "turquoise", "violet"];
     private static readonly string[] Places = ["forest", "village", "garden", "river", "meadow", "city", "farm", "park", "mountain", "beach", "lake", "valley", "island", "castle", "school", "market", "harbour", "desert", "jungle", "orchard", "bakery", "library", "cottage", "bridge", "hill", "cave", "swamp", "pond", "tower", "kingdom", "canyon", "glacier", "lighthouse", "vineyard", "workshop", "playground", "station", "museum", "palace", "stable"];
@@ -61,13 +61,13 @@ internal static class DemoCorpus
             switch (r.NextInt(5))
             {
                 case 0:
-                    s.Append(' ').Append(Pick(r, Times)).Append(", ").Append(name).Append(" found a ").Append(colour).Append(' ').Append(thing)
+                    s.Append(' ').Append(Pick(r, Times)).Append(", ").Append(name).Append(" found ").Append(Article(colour)).Append(' ').Append(colour).Append(' ').Append(thing)
                         .Append(" in the ").Append(Pick(r, Places)).Append('.');
                     s.Append(' ').Append(he).Append(" was very ").Append(Pick(r, Feelings)).Append('.');
                     break;
                 case 1:
                     s.Append(' ').Append(Pick(r, Times)).Append(", ").Append(lower).Append(' ').Append(Pick(r, Moves)).Append(" to the ").Append(Pick(r, Places))
-                        .Append(" to look for a ").Append(thing).Append('.');
+                        .Append(" to look for ").Append(Article(thing)).Append(' ').Append(thing).Append('.');
                     break;
                 case 2:
                     s.Append(' ').Append(friend).Append(' ').Append(Pick(r, Says)).Append(", ").Append(Pick(r, ["let us go to the", "look at the", "I love the", "come and see the"]))
@@ -78,7 +78,7 @@ internal static class DemoCorpus
                         .Append(Pick(r, Moves)).Append(" together.");
                     break;
                 default:
-                    s.Append(' ').Append(Pick(r, ["It was a", "The day was", "The sky was"])).Append(' ').Append(Pick(r, Qualities)).Append(" and ")
+                    s.Append(' ').Append(Pick(r, ["The night was", "The day was", "The sky was"])).Append(' ').Append(Pick(r, Qualities)).Append(" and ")
                         .Append(Pick(r, Colours)).Append(", and ").Append(name).Append(" felt ").Append(Pick(r, Feelings)).Append('.');
                     break;
             }
@@ -126,4 +126,6 @@ internal static class DemoCorpus
     }
 
     private static string Pick(ForgeRandom random, string[] choices) => choices[random.NextInt(choices.Length)];
+
+    private static string Article(string word) => "aeiou".Contains(word[0], StringComparison.Ordinal) ? "an" : "a";
 }
