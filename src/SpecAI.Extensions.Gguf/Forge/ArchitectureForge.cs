@@ -210,7 +210,7 @@ public static class ArchitectureForge
     /// or the synthetic ChatML vocabulary (above its 200,000 tokens, padded with unused ones).
     /// </summary>
     /// <exception cref="ArgumentException">The size is below the tokenizer's own count.</exception>
-    public static ForgeVocabulary Vocabulary(ArchitectureForgeOptions options)
+    internal static ForgeVocabulary Vocabulary(ArchitectureForgeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.TokenizerPath is { } path)
