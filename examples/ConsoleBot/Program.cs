@@ -2,6 +2,7 @@
 //   dotnet run --project examples/ConsoleBot                       (forges a tiny ChatML model pair into .models/)
 //   dotnet run --project examples/ConsoleBot -- --target t.gguf --draft d.gguf
 //   dotnet run --project examples/ConsoleBot -- --prompt "Hello" --once
+//   dotnet run --project examples/ConsoleBot -- --suggest [--target t.gguf]   (three live autocomplete suggestions, SuggestMode.cs)
 // Commands in the interactive loop: /mode none|draft|lookup|multi, /quit.
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
@@ -39,6 +40,12 @@ await AnsiConsole.Progress().StartAsync(async context =>
 });
 using var client = loaded!;
 AnsiConsole.MarkupLine($"[grey]target[/] {Markup.Escape(Path.GetFileName(target))}  [grey]draft[/] {Markup.Escape(draft is null ? "(none)" : Path.GetFileName(draft))}");
+
+if (args.Contains("--suggest"))
+{
+    await SuggestMode.RunAsync(client, prompt);
+    return;
+}
 
 string mode = draft is null ? "lookup" : "draft";
 var history = new List<ChatMessage>();
