@@ -41,9 +41,10 @@ internal static class BenchCommand
         var plot = new Option<string?>("--plot") { Description = "Write a PNG chart here (tokens/s bars; speedup vs agreement in a sweep).", DefaultValueFactory = _ => Path.Combine("artifacts", "bench.png") };
         var family = new Option<string?>("--family") { Description = $"Forge a named family over real tokenizers instead of the 32k synthetic one: {string.Join(", ", ForgeFamilies.Names)} (bench shapes)." };
         var tokenizers = ForgeCommand.TokenizersOption();
+        var threads = new Option<int>("--threads") { Description = "--superposed: native threads (default 1: on a shared or busy CPU one thread gives the steadiest timings).", DefaultValueFactory = _ => 1 };
         var superposed = new Option<bool>("--superposed") { Description = "Superposed Decoding: k = 2, 3, 5 suggestions vs one completion and k nucleus samples decoded together (wall time, target log-likelihood, distinctness); --target or the forged default target (writes artifacts/bench-superposed.*)." };
         var cmd = new Command("bench", "Benchmark baseline (LLamaSharp AsChatClient) vs speculative modes on the same target.");
-        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency, family, tokenizers, superposed })
+        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency, family, tokenizers, superposed, threads })
         {
             cmd.Options.Add(o);
         }
@@ -55,7 +56,7 @@ internal static class BenchCommand
                 string Output(Option<string?> option, string name) => parse.GetResult(option) is null ? Path.Combine("artifacts", name) : parse.GetValue(option)!;
                 string targetPath = parse.GetValue(target) ?? ForgedPair(parse.GetValue(agreement), parse.GetValue(family), parse.GetValue(tokenizers)).Target;
                 return SuperposedBench.RunAsync(
-                    targetPath, [2, 3, 5], parse.GetValue(maxTokens) ?? 32, parse.GetValue(repeats) ?? (parse.GetValue(quick) ? 3 : 7),
+                    targetPath, [2, 3, 5], parse.GetValue(maxTokens) ?? 32, parse.GetValue(repeats) ?? (parse.GetValue(quick) ? 3 : 7), parse.GetValue(threads),
                     Output(json, "bench-superposed.json"), Output(markdown, "bench-superposed.md"), Output(plot, "bench-superposed.png"), ct);
             }
 

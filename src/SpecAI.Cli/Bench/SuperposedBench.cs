@@ -31,11 +31,10 @@ internal static class SuperposedBench
         "Ben and Sue found a box in the attic. Inside the box",
     ];
 
-    public static async Task<int> RunAsync(string targetPath, int[] ks, int maxTokens, int repeats, string jsonPath, string markdownPath, string plotPath, CancellationToken ct)
+    public static async Task<int> RunAsync(string targetPath, int[] ks, int maxTokens, int repeats, int threads, string jsonPath, string markdownPath, string plotPath, CancellationToken ct)
     {
         var rows = new List<Row>();
         var outputs = new List<(string Method, int K, int[] Prompt, int[][] Outputs)>();
-        int threads = Math.Max(1, Environment.ProcessorCount);
         var options = new SpeculativeChatClientOptions
         {
             TargetModelPath = targetPath,
@@ -255,7 +254,8 @@ internal static class SuperposedBench
         plt.Axes.Margins(bottom: 0);
         plt.Axes.Bottom.MinimumSize = 110;
         plt.YLabel("wall time / one completion (median)");
-        plt.Title(string.Create(CultureInfo.InvariantCulture, $"Superposed Decoding, {model} ({maxTokens} tokens, median of {repeats}; line = 1.5x goal)"));
+        string name = model.Length > 32 ? model[..14] + "..." + model[^15..] : model;
+        plt.Title(string.Create(CultureInfo.InvariantCulture, $"Superposed Decoding, {name} ({maxTokens} tokens, median of {repeats}; line = 1.5x)"));
         BenchOutput.SavePlot(plt, path);
     }
 
