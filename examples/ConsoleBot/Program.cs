@@ -2,6 +2,7 @@
 //   dotnet run --project examples/ConsoleBot                       (generates demo models into .models/: fluent-looking nonsense)
 //   dotnet run --project examples/ConsoleBot -- --target t.gguf --draft d.gguf
 //   dotnet run --project examples/ConsoleBot -- --prompt "Hello" --once
+//   dotnet run --project examples/ConsoleBot -- --suggest [--target t.gguf]   (three live autocomplete suggestions, SuggestMode.cs)
 // Commands in the interactive loop: /reset, /stats, /mode none|draft|lookup|multi, /exit.
 // Piped (stdout not a terminal): no live status line, no control characters; each answer, then one summary line.
 using SpecAI.Cli.Chat;
@@ -14,6 +15,12 @@ bool once = args.Contains("--once");
 var output = ChatOutput.ForConsole();
 (target, draft) = ChatModels.Resolve(target, draft, Path.Combine(Directory.GetCurrentDirectory(), ".models"), output);
 using var client = await ChatModels.LoadAsync(target, draft, output);
+if (args.Contains("--suggest"))
+{
+    await SuggestMode.RunAsync(client, prompt);
+    return 0;
+}
+
 var chat = new ChatLoop(client, draft is not null, output);
 
 if (once || prompt is not null)

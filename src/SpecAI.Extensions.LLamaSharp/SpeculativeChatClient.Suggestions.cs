@@ -21,8 +21,8 @@ public sealed partial class SpeculativeChatClient
     /// <param name="messages">The conversation (chat template applied), or with <see cref="SpeculativeChatOptionKeys.RawPrompt"/> the text to continue.</param>
     /// <param name="options">
     /// <see cref="SpeculativeChatOptionKeys.Suggestions"/> (k, default 3), <see cref="ChatOptions.MaxOutputTokens"/>
-    /// (default 16), <see cref="ChatOptions.Temperature"/> (of the score's top-k distribution; default 1),
-    /// <see cref="ChatOptions.StopSequences"/>.
+    /// (default 16), <see cref="ChatOptions.StopSequences"/>. Suggestions are deterministic: temperature, top-p and
+    /// seed do not apply (the score uses the paper's temperature, <see cref="SuperposedSettings.DefaultTemperature"/>).
     /// </param>
     /// <param name="cancellationToken">Cancels between passes.</param>
     /// <returns>k responses, best score first, each with its own usage (input tokens = the prompt, output = its tokens).</returns>
@@ -50,6 +50,27 @@ public sealed partial class SpeculativeChatClient
 
         _logger.LogDebug("Superposed Decoding: {Count} suggestions, prompt {Prompt} tokens ({Cached} cached), {Passes} passes, {Milliseconds:0.0} ms", responses.Length, result.PromptTokens, result.CachedPromptTokens, result.Passes, elapsed.TotalMilliseconds);
         return responses;
+    }
+
+    /// <summary>The stop tokens of the target (end of generation).</summary>
+    internal IReadOnlySet<int> StopTokens => _stopTokens;
+
+    /// <summary>Superposed Decoding over prompt tokens, returning tokens (benchmarks score them under the target).</summary>
+    internal Task<SuperposedResult> SuperposeTokensAsync(int[] prompt, SuperposedSettings settings, CancellationToken cancellationToken = default)
+        => _scheduler.InvokeAsync(() => _engine.Superpose(prompt, settings, cancellationToken));
+
+    /// <summary>Generates raw tokens after prompt tokens through the scheduler (benchmarks compare samples with suggestions).</summary>
+    internal async Task<int[]> GenerateTokensAsync(int[] prompt, ChatOptions? options, CancellationToken cancellationToken = default)
+    {
+        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens, this), options);
+        var statistics = new SpeculationStatistics();
+        var tokens = new List<int>();
+        await foreach (int token in _scheduler.GenerateAsync(prompt, settings, statistics, cancellationToken).ConfigureAwait(false))
+        {
+            tokens.Add(token);
+        }
+
+        return tokens.ToArray();
     }
 
     /// <summary>Whether the options ask for <c>specai.mode = superposed</c>.</summary>
@@ -125,7 +146,6 @@ public sealed partial class SpeculativeChatClient
         {
             Suggestions = k,
             MaxTokens = options?.MaxOutputTokens ?? 16,
-            Temperature = options?.Temperature is float t && t > 0 ? t : 1.0,
             StopTokens = _stopTokens,
         };
         try

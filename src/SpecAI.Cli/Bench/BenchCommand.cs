@@ -43,14 +43,25 @@ internal static class BenchCommand
         var arch = new Option<string?>("--arch") { Description = $"Forge a pair of this architecture (Bench scale) and benchmark it: {string.Join(", ", ArchitectureForge.Names)}; hybrids also report their rollback cost per step." };
         var snapshots = new Option<int?>("--snapshots") { Description = "Recurrent-state snapshots for native rollback (qwen35): default the draft length; 0 rolls hybrids back by checkpoint and replay instead." };
         var tokenizers = ForgeCommand.TokenizersOption();
+        var threads = new Option<int>("--threads") { Description = "--superposed: native threads (default 1: on a shared or busy CPU one thread gives the steadiest timings).", DefaultValueFactory = _ => 1 };
+        var superposed = new Option<bool>("--superposed") { Description = "Superposed Decoding: k = 2, 3, 5 suggestions vs one completion and k nucleus samples decoded together (wall time, target log-likelihood, distinctness); --target or the forged default target (writes artifacts/bench-superposed.*)." };
         var cmd = new Command("bench", "Benchmark baseline (LLamaSharp AsChatClient) vs speculative modes on the same target.");
-        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency, family, arch, snapshots, tokenizers })
+        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency, family, arch, snapshots, tokenizers, superposed, threads })
         {
             cmd.Options.Add(o);
         }
 
         cmd.SetAction((parse, ct) =>
         {
+            if (parse.GetValue(superposed))
+            {
+                string Output(Option<string?> option, string name) => parse.GetResult(option) is null ? Path.Combine("artifacts", name) : parse.GetValue(option)!;
+                string targetPath = parse.GetValue(target) ?? ForgedPair(parse.GetValue(agreement), parse.GetValue(family), parse.GetValue(tokenizers)).Target;
+                return SuperposedBench.RunAsync(
+                    targetPath, [2, 3, 5], parse.GetValue(maxTokens) ?? 32, parse.GetValue(repeats) ?? (parse.GetValue(quick) ? 3 : 7), parse.GetValue(threads),
+                    Output(json, "bench-superposed.json"), Output(markdown, "bench-superposed.md"), Output(plot, "bench-superposed.png"), ct);
+            }
+
             if (parse.GetValue(concurrency) is { } levels)
             {
                 string Artifact(Option<string?> option, string name) => parse.GetResult(option) is null ? Path.Combine("artifacts", name) : parse.GetValue(option)!;

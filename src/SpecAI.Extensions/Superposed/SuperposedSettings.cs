@@ -9,8 +9,14 @@ public sealed record SuperposedSettings
     /// <summary>Most tokens per suggestion (default 16).</summary>
     public int MaxTokens { get; init; } = 16;
 
-    /// <summary>Temperature of the model's top-k distribution in the score (default 1).</summary>
-    public double Temperature { get; init; } = 1.0;
+    /// <summary>
+    /// Temperature of the model's top-k distribution in the score (default <see cref="DefaultTemperature"/>, the
+    /// released configuration of the paper): low values let the best draft dominate the superposed input.
+    /// </summary>
+    public double Temperature { get; init; } = DefaultTemperature;
+
+    /// <summary>0.06, the temperature of Shen et al.'s released configurations (RAIVNLab/SuperposedDecoding params/*.json).</summary>
+    public const double DefaultTemperature = 0.06;
 
     /// <summary>N-gram weight alpha in [0, 1] (default <see cref="SuperposedSearch.DefaultAlpha"/>).</summary>
     public double Alpha { get; init; } = SuperposedSearch.DefaultAlpha;

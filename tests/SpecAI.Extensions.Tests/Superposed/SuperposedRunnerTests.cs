@@ -18,7 +18,7 @@ public class SuperposedRunnerTests
         var result = engine.Superpose(prompt, settings);
 
         // The same search driven by hand over the fake's law: input = sum_d gamma_d onehot(last token of d).
-        var search = new SuperposedSearch(prompt, vocabulary, 3, settings.StopTokens, 0.2);
+        var search = new SuperposedSearch(prompt, vocabulary, 3, settings.StopTokens, 0.2, settings.Temperature);
         search.Step(session.Law(session.OneHot(prompt[^1]), prompt.Length - 1));
         for (int position = prompt.Length; position < prompt.Length + 4 && search.AnyRunning; position++)
         {
