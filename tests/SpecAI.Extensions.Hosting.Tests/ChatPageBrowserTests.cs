@@ -53,4 +53,32 @@ public sealed class ChatPageBrowserTests(StoriesServer fixture)
 
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "chat-page.png") });
     }
+
+    [ChromiumFact]
+    public async Task ChatPage_OffersLanternUnderVerifier_AndSendsItsKeys()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumFactAttribute.ExecutablePath,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(fixture.Server.BaseAddress.ToString());
+        await Assertions.Expect(page.Locator("#lantern-fields")).ToBeHiddenAsync();
+        await page.SelectOptionAsync("#mode", "draft");
+        await page.SelectOptionAsync("#verifier", "lantern");
+        await Assertions.Expect(page.Locator("#lantern-fields")).ToBeVisibleAsync();
+        await page.FillAsync("#lantern-delta", "0.3");
+        await page.FillAsync("#lantern-k", "4");
+        await page.FillAsync("#max-tokens", "8");
+        await page.FillAsync("#prompt", Prompt);
+        var request = await page.RunAndWaitForRequestAsync(() => page.PressAsync("#prompt", "Enter"), r => r.Url.Contains("/chat/completions", StringComparison.Ordinal));
+        using var body = System.Text.Json.JsonDocument.Parse(request.PostData!);
+        Assert.Equal("lantern", body.RootElement.GetProperty("specai.verifier").GetString());
+        Assert.Equal(0.3, body.RootElement.GetProperty("specai.lantern_delta").GetDouble());
+        Assert.Equal(4, body.RootElement.GetProperty("specai.lantern_k").GetInt32());
+        await Assertions.Expect(page.Locator(".message.assistant").Last.Locator(".meta")).ToContainTextAsync("8 tokens in", new() { Timeout = 30_000 });
+    }
 }
