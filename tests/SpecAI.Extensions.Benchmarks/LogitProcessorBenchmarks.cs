@@ -22,7 +22,7 @@ public class LogitProcessorBenchmarks
     private int _next;
 
     /// <summary>Vocabulary size.</summary>
-    [Params(32_000, 152_064)]
+    [Params(32_000, 152_064, 248_320)]
     public int V { get; set; }
 
     /// <summary>Builds the logits and processors.</summary>

@@ -28,7 +28,7 @@ public class NodeBenchmarks
     private int _next;
 
     /// <summary>Vocabulary size.</summary>
-    [Params(32_000, 152_064)]
+    [Params(32_000, 152_064, 248_320)]
     public int V { get; set; }
 
     /// <summary>Builds the logits, the draft distributions and the candidates.</summary>

@@ -16,7 +16,7 @@ namespace SpecAI.Extensions.Sampling;
 /// over a vocabulary), and the weight is widened back to double, so the normaliser, the lazily normalised
 /// probabilities and every draw and verifier sum stay in double. The law sampled is therefore the float
 /// softmax's, <c>p(x) = expf(t(x)) / sum_y expf(t(y))</c> (the law llama.cpp's own samplers draw from): within
-/// ~1e-7 relative of the double softmax, and exact as the law of the weights this pass writes, which is what the
+/// about |t| * 2^-24 relative of the double softmax, and exact as the law of the weights this pass writes, which is what the
 /// verifiers' 1e-12 enumerations hold the engine to.</para>
 /// </remarks>
 internal static class SoftmaxKernel

@@ -4,7 +4,7 @@ namespace SpecAI.Extensions.Tests.Sampling;
 
 /// <summary>
 /// Plain scalar reference of the sampling transforms (the dense implementation the vectorised, sparse one replaced):
-/// bias, penalties, temperature, stable softmax in double, top-k, top-p, min-p, renormalisation, one element at a time.
+/// bias, penalties, temperature, stable softmax (float exponentials of float-rounded arguments, sums in double), top-k, top-p, min-p, renormalisation, one element at a time.
 /// </summary>
 internal static class ScalarSampling
 {
