@@ -52,9 +52,6 @@ public sealed partial class SpeculativeChatClient
         return responses;
     }
 
-    /// <summary>The stop tokens of the target (end of generation).</summary>
-    internal IReadOnlySet<int> StopTokens => _stopTokens;
-
     /// <summary>Superposed Decoding over prompt tokens, returning tokens (benchmarks score them under the target).</summary>
     internal Task<SuperposedResult> SuperposeTokensAsync(int[] prompt, SuperposedSettings settings, CancellationToken cancellationToken = default)
         => _scheduler.InvokeAsync(() => _engine.Superpose(prompt, settings, cancellationToken));
