@@ -260,7 +260,8 @@ public sealed partial class SpeculativeChatClient : IChatClient
         using var activity = SpeculationTelemetry.ActivitySource.StartActivity("specai.generate");
         activity?.SetTag("gen_ai.request.model", Metadata.DefaultModelId);
         activity?.SetTag("specai.mode", settings.Mode.ToString());
-        activity?.SetTag("specai.verifier", settings.Verifier.ToString());
+        var verifier = settings.CustomVerifier?.Kind ?? settings.Verifier;
+        activity?.SetTag("specai.verifier", verifier.ToString());
         activity?.SetTag("specai.lossless", lossless);
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
@@ -279,7 +280,7 @@ public sealed partial class SpeculativeChatClient : IChatClient
         {
             Statistics.Add(statistics);
             var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started) - statistics.PrefillTime;
-            SpeculationTelemetry.RecordRequest(statistics, settings.Mode, settings.Verifier, lossless, elapsed);
+            SpeculationTelemetry.RecordRequest(statistics, settings.Mode, verifier, lossless, elapsed);
             activity?.SetTag("gen_ai.usage.output_tokens", statistics.GeneratedTokens);
             activity?.SetTag("specai.target_calls", statistics.TargetCalls);
             activity?.SetTag("specai.acceptance_rate", statistics.AcceptanceRate);

@@ -87,6 +87,14 @@ public sealed class SpeculativeChatClientOptions
     public VerifierKind Verifier { get; set; } = VerifierKind.Standard;
 
     /// <summary>
+    /// A verification rule of your own for every request, used instead of <see cref="Verifier"/>; null (the default) for the
+    /// built-in rules. The contract is <see cref="Engine.GenerationSettings.CustomVerifier"/>'s: one engine thread calls it,
+    /// node after node. Per request: an <see cref="Verification.ISpeculativeVerifier"/> instance as
+    /// <see cref="SpeculativeChatOptionKeys.Verifier"/> (a rule name there replaces this one). Code only: not read from configuration.
+    /// </summary>
+    public Verification.ISpeculativeVerifier? CustomVerifier { get; set; }
+
+    /// <summary>
     /// TV budget per step of <see cref="VerifierKind.Lantern"/> in [0, 1]: each committed token's law stays within this
     /// total-variation distance of the target's (LOSSY above 0; 0 is standard verification, answer for answer).
     /// Per request: <see cref="SpeculativeChatOptionKeys.LanternDelta"/>.

@@ -43,7 +43,10 @@ public static class SpeculativeChatOptionKeys
     /// <summary>Draft count k (int).</summary>
     public const string DraftCount = "specai.draft_count";
 
-    /// <summary>Verifier: standard, kseq, rrs, rrs-wor, topk, greedy-draft, typical, lantern.</summary>
+    /// <summary>
+    /// Verifier: standard, kseq, rrs, rrs-wor, topk, greedy-draft, typical, lantern; or an
+    /// <see cref="Verification.ISpeculativeVerifier"/> instance, a rule of your own (see <see cref="Engine.GenerationSettings.CustomVerifier"/>).
+    /// </summary>
     public const string Verifier = "specai.verifier";
 
     /// <summary>TV budget per step of the LANTERN verifier in [0, 1] (double; LOSSY above 0, 0 = standard verification).</summary>

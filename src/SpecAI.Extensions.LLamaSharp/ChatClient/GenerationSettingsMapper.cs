@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.AI;
 using SpecAI.Extensions.Engine;
 using SpecAI.Extensions.Sampling;
+using SpecAI.Extensions.Verification;
 
 namespace SpecAI.Extensions.ChatClient;
 
@@ -26,6 +27,7 @@ internal static class GenerationSettingsMapper
             DraftLength = defaults.DraftLength,
             DraftCount = defaults.DraftCount,
             Verifier = defaults.Verifier,
+            CustomVerifier = defaults.CustomVerifier,
             Adaptive = defaults.Adaptive,
             JudgeThreshold = defaults.JudgeThreshold,
             MaxJudgedTokensPerStep = defaults.MaxJudgedTokensPerStep,
@@ -33,6 +35,11 @@ internal static class GenerationSettingsMapper
             LanternNeighbourCount = defaults.LanternK,
         };
         var mode = Read(extra, SpeculativeChatOptionKeys.Mode, SpeculativeChatOptionKeys.ParseMode) ?? basis.Mode;
+
+        // specai.verifier names a built-in rule or is a rule of the caller's own; either replaces the client's choice.
+        object? verifierValue = null;
+        bool verifierGiven = extra is not null && extra.TryGetValue(SpeculativeChatOptionKeys.Verifier, out verifierValue) && verifierValue is not null;
+        var customVerifier = verifierValue as ISpeculativeVerifier;
         var sampling = basis.Sampling;
         var settings = basis with
         {
@@ -49,7 +56,8 @@ internal static class GenerationSettingsMapper
             Mode = mode,
             DraftLength = Read(extra, SpeculativeChatOptionKeys.DraftLength, ParseInt) ?? basis.DraftLength,
             DraftCount = mode == SpeculationMode.MultiDraft ? Read(extra, SpeculativeChatOptionKeys.DraftCount, ParseInt) ?? basis.DraftCount : 1,
-            Verifier = Read(extra, SpeculativeChatOptionKeys.Verifier, SpeculativeChatOptionKeys.ParseVerifier) ?? DefaultVerifier(mode, basis.Verifier),
+            Verifier = customVerifier is null ? Read(extra, SpeculativeChatOptionKeys.Verifier, SpeculativeChatOptionKeys.ParseVerifier) ?? DefaultVerifier(mode, basis.Verifier) : basis.Verifier,
+            CustomVerifier = verifierGiven ? customVerifier : basis.CustomVerifier,
             Adaptive = Read(extra, SpeculativeChatOptionKeys.Adaptive, s => bool.Parse(s)) ?? basis.Adaptive,
             MeasureOptimalAcceptance = Read(extra, SpeculativeChatOptionKeys.MeasureOptimalAcceptance, s => bool.Parse(s)) ?? basis.MeasureOptimalAcceptance,
             JudgeThreshold = Read(extra, SpeculativeChatOptionKeys.JudgeThreshold, ParseDouble) ?? basis.JudgeThreshold,

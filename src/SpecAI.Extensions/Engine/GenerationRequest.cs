@@ -14,11 +14,10 @@ namespace SpecAI.Extensions.Engine;
 /// The target's KV holds every committed token but the last one (the pending token), which each step decodes
 /// together with the draft tree's nodes. Touched only by the thread that runs the engine's steps.
 /// </remarks>
-internal sealed class GenerationRequest
+internal sealed class GenerationRequest : ITreeTarget
 {
-    private readonly List<int> _candidates = new();
-    private readonly List<int> _candidateNodes = new();
     private readonly Queue<int> _emitted = new();
+    private IModelSession? _target;
 
     public GenerationRequest(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier verifier, int contextLimit, int vocabularySize)
     {
@@ -122,87 +121,90 @@ internal sealed class GenerationRequest
         IsFinished = true;
     }
 
-    /// <summary>The candidates drafted below a node and the nodes they lead to.</summary>
-    private void CollectCandidates(int nodeIndex)
+    /// <summary>
+    /// Verifies this step's draft tree over the target's logits of this step's batch (see <see cref="TreeVerifier"/>)
+    /// and applies the result: commits its tokens under the stop rules and records the statistics. Returns the winning
+    /// branch and how many committed tokens lie on its path. <paramref name="trees"/> is the engine's, shared by the
+    /// requests it verifies one after another.
+    /// </summary>
+    public (int Winner, int PathLength) Verify(IModelSession target, AdaptiveDraftPolicy? policy, int branchCount, TreeVerifier trees)
     {
-        _candidates.Clear();
-        _candidateNodes.Clear();
-        var node = Tree.Nodes[nodeIndex];
-        foreach (int b in node.BranchList)
+        long verifyStart = Stopwatch.GetTimestamp();
+        _target = target;
+        TreeVerification result;
+        try
         {
-            var path = Tree.PathOf(b);
-            if (path.Count > node.Depth)
-            {
-                _candidates.Add(Tree.Nodes[path[node.Depth]].Token);
-                _candidateNodes.Add(path[node.Depth]);
-            }
+            int budget = Math.Min(Settings.MaxTokens - Generated, ContextLimit - Tokens.Count);
+            result = trees.Verify(Tree, this, Verifier, Random, budget, Settings.StopTokens, MeasuresBound);
+        }
+        finally
+        {
+            _target = null;
+        }
+
+        foreach (int token in result.Tokens)
+        {
+            Commit(token);
+        }
+
+        foreach (var (optimal, achieved) in result.Bounds)
+        {
+            Statistics.RecordAcceptanceBound(optimal, achieved);
+        }
+
+        foreach (double distance in result.Relaxations)
+        {
+            Statistics.RecordRelaxation(distance);
+        }
+
+        foreach (var (depth, continued) in result.Depths)
+        {
+            Statistics.RecordDepth(depth, continued);
+            policy?.RecordDepth(depth, branchCount, continued);
+        }
+
+        // The diagnostic is not verification: its time is taken out of the verify timer.
+        var verifyTime = Stopwatch.GetElapsedTime(verifyStart) - result.DiagnosticTime;
+        Statistics.RecordStep(Tree.DraftedCount, result.Accepted, result.Tokens.Count, !Verifier.IsLossless && Tree.DraftedCount > 0, verifyTime);
+        Statistics.RecordJudgeAcceptedTokens(result.LossyAccepted);
+        return (result.Winner, result.PathLength);
+    }
+
+    /// <inheritdoc />
+    void ITreeTarget.Distribution(int node, ReadOnlySpan<int> committed, TokenDistribution p)
+    {
+        // The tokens committed earlier in the walk precede the node: the penalties and the constraint read them.
+        int mark = Tokens.Count;
+        foreach (int token in committed)
+        {
+            Tokens.Add(token);
+        }
+
+        try
+        {
+            Processor.Process(_target!.GetLogits(Tree.Nodes[node].TargetBatchIndex), CollectionsMarshal.AsSpan(Tokens), Generated + committed.Length, p);
+        }
+        finally
+        {
+            Tokens.RemoveRange(mark, committed.Length);
         }
     }
 
-    /// <summary>
-    /// Walks the draft tree from the root over the target's logits of this step's batch, committing one
-    /// token per node until a node's drafts are all rejected. Returns the winning branch and how many
-    /// committed tokens lie on its path. <paramref name="p"/> and <paramref name="nodeVerifier"/> are the engine's
-    /// vocabulary-sized work buffers, shared by the requests it verifies one after another.
-    /// </summary>
-    public (int Winner, int PathLength) Verify(IModelSession target, AdaptiveDraftPolicy? policy, int branchCount, TokenDistribution p, NodeVerifier nodeVerifier)
+    /// <summary>The judge's score of each candidate, from the target's hidden state at that draft token in this step's batch.</summary>
+    double[]? ITreeTarget.JudgeScores(ReadOnlySpan<int> candidateNodes)
     {
-        long verifyStart = Stopwatch.GetTimestamp();
-        var judge = Verifier as JudgeVerifier;
-        judge?.BeginStep();
-        int nodeIndex = 0, winner = 0, pathLength = 0, accepted = 0, committed = 0;
-        while (true)
+        if (Settings.Judge is not { } judge || candidateNodes.IsEmpty)
         {
-            var node = Tree.Nodes[nodeIndex];
-            Processor.Process(target.GetLogits(node.TargetBatchIndex), CollectionsMarshal.AsSpan(Tokens), Generated, p);
-            CollectCandidates(nodeIndex);
-            var draft = Tree.ChildDistributionOf(nodeIndex);
-            var candidates = CollectionsMarshal.AsSpan(_candidates);
-            if (MeasuresBound && !candidates.IsEmpty && draft is not null)
-            {
-                // A diagnostic, not verification: its time is taken out of the verify timer.
-                long diagnosticStart = Stopwatch.GetTimestamp();
-                var (optimal, achieved) = nodeVerifier.MeasureAcceptance(Verifier, p, draft, candidates);
-                Statistics.RecordAcceptanceBound(optimal, achieved);
-                verifyStart += Stopwatch.GetTimestamp() - diagnosticStart;
-            }
-
-            var result = nodeVerifier.Verify(Verifier, p, draft, candidates, Random, JudgeScores(target, candidates.Length));
-            if (Verifier is LanternVerifier { LastDistance: var distance } && !double.IsNaN(distance))
-            {
-                Statistics.RecordRelaxation(distance);
-            }
-            Commit(result.Token);
-            committed++;
-            if (result.IsAccepted)
-            {
-                accepted++;
-            }
-
-            int child = ChildOnPath(result.Token);
-            if (!candidates.IsEmpty)
-            {
-                Statistics.RecordDepth(node.Depth + 1, child >= 0);
-                policy?.RecordDepth(node.Depth + 1, branchCount, child >= 0);
-            }
-
-            if (child < 0)
-            {
-                break;
-            }
-
-            nodeIndex = child;
-            winner = Tree.Nodes[child].BranchList[0];
-            pathLength++;
-            if (IsFinished)
-            {
-                break;
-            }
+            return null;
         }
 
-        Statistics.RecordStep(Tree.DraftedCount, accepted, committed, !Verifier.IsLossless && Tree.DraftedCount > 0, Stopwatch.GetElapsedTime(verifyStart));
-        Statistics.RecordJudgeAcceptedTokens(judge?.JudgedInStep ?? 0);
-        return (winner, pathLength);
+        var scores = new double[candidateNodes.Length];
+        for (int i = 0; i < candidateNodes.Length; i++)
+        {
+            scores[i] = judge.Score(_target!.GetHiddenState(Tree.Nodes[candidateNodes[i]].TargetBatchIndex));
+        }
+
+        return scores;
     }
 
     /// <summary>Returns the draft tree's vocabulary-sized buffers (the request is done).</summary>
@@ -217,28 +219,5 @@ internal sealed class GenerationRequest
         {
             IsFinished = true;
         }
-    }
-
-    /// <summary>The judge's score of each candidate, from the target's hidden state at that draft token in this step's batch.</summary>
-    private double[]? JudgeScores(IModelSession target, int candidateCount)
-    {
-        if (Settings.Judge is not { } judge || candidateCount == 0)
-        {
-            return null;
-        }
-
-        var scores = new double[candidateCount];
-        for (int i = 0; i < candidateCount; i++)
-        {
-            scores[i] = judge.Score(target.GetHiddenState(Tree.Nodes[_candidateNodes[i]].TargetBatchIndex));
-        }
-
-        return scores;
-    }
-
-    private int ChildOnPath(int token)
-    {
-        int i = _candidates.IndexOf(token);
-        return i < 0 ? -1 : _candidateNodes[i];
     }
 }

@@ -32,6 +32,27 @@ public sealed record GenerationSettings
     /// <summary>Verification rule. At temperature 0 every lossless rule reduces to greedy matching.</summary>
     public VerifierKind Verifier { get; init; } = VerifierKind.Standard;
 
+    /// <summary>
+    /// A verification rule of your own, used instead of the one <see cref="Verifier"/> (or the judge, or LANTERN) selects;
+    /// <see langword="null"/> (the default) for the built-in rules.
+    /// </summary>
+    /// <remarks>
+    /// <para>The contract (see <see cref="Verification.ISpeculativeVerifier"/>): the engine walks each step's draft tree from
+    /// the root and, at every node, calls <see cref="Verification.ISpeculativeVerifier.Verify"/> once with the target's
+    /// distribution p there, the draft distribution q the candidates were drawn from (empty for deterministic drafts such as
+    /// prompt lookup), one candidate per draft still alive, and the request's random source. The rule returns the token to
+    /// commit; when no candidate was drafted (plain decoding, or the bonus token after the last draft) it must draw from p.
+    /// The walk continues below the committed token while a draft holds it. The rule is used as given at every temperature
+    /// (at temperature 0, p is one-hot) and in every mode, the judge's included (its scores arrive in
+    /// <see cref="Verification.VerificationNode.JudgeScores"/>).</para>
+    /// <para>Calls come from the engine's one thread, one node after another, with <see cref="Verification.ISpeculativeVerifier.BeginStep"/>
+    /// before each tree; an instance may therefore keep per-step state, but must not be shared between engines (clients)
+    /// if it does. <see cref="Verification.ISpeculativeVerifier.IsLossless"/> is reported as the answer's losslessness
+    /// (<see cref="IsLossless"/>, telemetry): claim it only for a rule that keeps the target's law exactly for the drafts of
+    /// its <see cref="Verification.ISpeculativeVerifier.Scheme"/>.</para>
+    /// </remarks>
+    public Verification.ISpeculativeVerifier? CustomVerifier { get; init; }
+
     /// <summary>Tokens that end the generation (end-of-generation); committed and then generation stops.</summary>
     public IReadOnlySet<int> StopTokens { get; init; } = new HashSet<int>();
 
@@ -95,7 +116,7 @@ public sealed record GenerationSettings
     /// Whether the answer follows the target's law exactly: asked of the verifier these settings select (a judge at
     /// threshold 1 never judges; plain decoding has no verifier and is lossless).
     /// </summary>
-    public bool IsLossless => Mode switch
+    public bool IsLossless => CustomVerifier is { } custom ? custom.IsLossless : Mode switch
     {
         SpeculationMode.None => true,
         SpeculationMode.Judge => new Verification.JudgeVerifier(JudgeThreshold ?? Judge?.Threshold ?? 0.5).IsLossless,

@@ -88,7 +88,7 @@ public sealed class SpeculativeEngine
     public IEnumerable<int> Generate(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, CancellationToken cancellationToken = default)
         => Generate(prompt, settings, statistics, verifier: null, cancellationToken);
 
-    /// <summary>As the public overload, with a verifier instance instead of <see cref="GenerationSettings.Verifier"/> (tests pair rules with wrong schemes).</summary>
+    /// <summary>As the public overload, with a verifier instance that takes precedence over the settings' rule (tests pair rules with wrong schemes).</summary>
     internal IEnumerable<int> Generate(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier? verifier, CancellationToken cancellationToken = default)
         => RunAlone(CreateRequest(prompt, settings, statistics, verifier), cancellationToken);
 
@@ -149,6 +149,7 @@ public sealed class SpeculativeEngine
             }
         }
 
+        verifier ??= settings.CustomVerifier;
         var mode = settings.Mode;
         if (mode is SpeculationMode.DraftModel or SpeculationMode.MultiDraft && _draftModel is null)
         {

@@ -25,8 +25,7 @@ internal sealed class StepBatch
     private readonly List<(GenerationRequest Request, int Winner, int PathLength)> _verified = new();
 
     // Verification runs one request at a time on the engine's thread: one set of vocabulary-sized buffers serves all.
-    private TokenDistribution? _targetDistribution;
-    private NodeVerifier? _nodeVerifier;
+    private TreeVerifier? _trees;
 
     public StepBatch(ModelMemory target, ModelDraftSource? drafter, AdaptiveDraftPolicy policy, TimeProvider time)
     {
@@ -343,8 +342,7 @@ internal sealed class StepBatch
 
     private void VerifyAndCommit()
     {
-        var p = _targetDistribution ??= new TokenDistribution(Target.VocabularySize);
-        var nodeVerifier = _nodeVerifier ??= new NodeVerifier(Target.VocabularySize);
+        var trees = _trees ??= new TreeVerifier(Target.VocabularySize);
         _verified.Clear();
         try
         {
@@ -352,7 +350,7 @@ internal sealed class StepBatch
             {
                 try
                 {
-                    var (winner, pathLength) = request.Verify(Target, request.HasDrafter ? _policy : null, request.Tree.BranchCount, p, nodeVerifier);
+                    var (winner, pathLength) = request.Verify(Target, request.HasDrafter ? _policy : null, request.Tree.BranchCount, trees);
                     _verified.Add((request, winner, pathLength));
                 }
                 catch (Exception ex) when (ex is not KvCacheFullException)

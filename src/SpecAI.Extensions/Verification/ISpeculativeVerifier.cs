@@ -39,4 +39,25 @@ public interface ISpeculativeVerifier
     /// <returns>The acceptance probability; NaN when it is not known (the default, lossy rules, or no candidate).</returns>
     /// <remarks>A default member so that verifiers written outside this library keep compiling; the library's lossless rules each give their closed form.</remarks>
     double ExpectedAcceptance(in VerificationNode node) => double.NaN;
+
+    /// <summary>
+    /// Starts the walk of one draft tree (one engine step for one request): a rule with per-step state, such as a
+    /// cap on lossy acceptances per step, resets it here. The default does nothing.
+    /// </summary>
+    /// <remarks>The engine calls this, then <see cref="Verify"/> once per node of the walk, then reads <see cref="LossyAcceptancesInStep"/>, all on its own thread.</remarks>
+    void BeginStep()
+    {
+    }
+
+    /// <summary>
+    /// Tokens accepted since <see cref="BeginStep"/> that the lossless rule underneath had rejected (a lossy relaxation such as
+    /// judge decoding); they are also counted as accepted. The default is 0.
+    /// </summary>
+    int LossyAcceptancesInStep => 0;
+
+    /// <summary>
+    /// The total variation distance between the relaxed target and the target at the node of the last <see cref="Verify"/>
+    /// call, when this rule relaxed it there (LANTERN); NaN when it did not (the default).
+    /// </summary>
+    double LastRelaxationDistance => double.NaN;
 }

@@ -55,6 +55,9 @@ public sealed class JudgeVerifier : ISpeculativeVerifier
     /// <inheritdoc />
     public DraftScheme Scheme => DraftScheme.Independent;
 
+    /// <inheritdoc />
+    int ISpeculativeVerifier.LossyAcceptancesInStep => JudgedInStep;
+
     /// <summary>Starts a verification step: resets <see cref="JudgedInStep"/>, which <see cref="MaxJudgedTokensPerStep"/> bounds.</summary>
     public void BeginStep() => JudgedInStep = 0;
 

@@ -132,6 +132,9 @@ public sealed class LanternVerifier : ISpeculativeVerifier
     public double LastDistance { get; private set; } = double.NaN;
 
     /// <inheritdoc />
+    double ISpeculativeVerifier.LastRelaxationDistance => LastDistance;
+
+    /// <inheritdoc />
     public VerifierKind Kind => VerifierKind.Lantern;
 
     /// <inheritdoc />
