@@ -177,6 +177,7 @@ internal sealed class ModelMemory
         DropBranches(slot, keepSequence: slot.Sequence);
         Session.RemoveTokens(slot.Sequence, 0);
         slot.Cached.Clear();
+        slot.CheckpointCount = -1;
     }
 
     /// <summary>Copies the main sequence into up to <paramref name="branchCount"/> - 1 further sequences; returns the branch count made.</summary>
