@@ -211,9 +211,6 @@ internal sealed class ModelMemory
         return slot.Branches.Count;
     }
 
-    /// <summary>Whether speculation can take back rejected drafts on this model (by removal, snapshots or checkpoints).</summary>
-    public bool CanRollBack => Session.Rollback != SequenceRollback.None;
-
     /// <summary>
     /// Before a decode that appends drafts of up to <paramref name="depth"/> tokens on <paramref name="branches"/> branches
     /// (the main sequence not yet forked): saves a checkpoint of the main sequence when removal alone cannot take them back.
