@@ -274,7 +274,13 @@ public sealed class LLamaModelSession : IModelSession, IEmbeddingInputSession
         }
 
         // (With a full-size cache the older cells are simply there.)
-        return SlidingWindow == 0 || handle.MemorySequenceMinPosition(id).Value <= Math.Max(0, fromPosition - SlidingWindow);
+        if (SlidingWindow == 0)
+        {
+            return true;
+        }
+
+        int min = handle.MemorySequenceMinPosition(id).Value;
+        return min >= 0 && min <= Math.Max(0, fromPosition - SlidingWindow);
     }
 
     /// <inheritdoc />

@@ -177,6 +177,7 @@ internal sealed class ModelMemory
         DropBranches(slot, keepSequence: slot.Sequence);
         Session.RemoveTokens(slot.Sequence, 0);
         slot.Cached.Clear();
+        slot.CheckpointCount = -1;
     }
 
     /// <summary>Copies the main sequence into up to <paramref name="branchCount"/> - 1 further sequences; returns the branch count made.</summary>
@@ -209,9 +210,6 @@ internal sealed class ModelMemory
 
         return slot.Branches.Count;
     }
-
-    /// <summary>Whether speculation can take back rejected drafts on this model (by removal, snapshots or checkpoints).</summary>
-    public bool CanRollBack => Session.Rollback != SequenceRollback.None;
 
     /// <summary>
     /// Before a decode that appends drafts of up to <paramref name="depth"/> tokens on <paramref name="branches"/> branches
