@@ -35,6 +35,11 @@ public sealed partial class SpeculativeChatClient
         var settings = SuperposedSettingsFor(options);
         int[] prompt = TokenizePrompt(messages, options);
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var activity = SpeculationTelemetry.ActivitySource.StartActivity("specai.superposed");
+        activity?.SetTag("gen_ai.request.model", Metadata.DefaultModelId);
+        activity?.SetTag("specai.mode", SpeculativeChatOptionKeys.SuperposedMode);
+        activity?.SetTag("specai.lossless", false);
+        activity?.SetTag("specai.suggestions", settings.Suggestions);
 
         // One work item on the models' thread between ticks: a request's passes are few and short (autocomplete).
         var result = await _scheduler.InvokeAsync(() => _engine.Superpose(prompt, settings, cancellationToken)).ConfigureAwait(false);
@@ -48,6 +53,7 @@ public sealed partial class SpeculativeChatClient
             responses[i] = ToResponse(result, i, options?.StopSequences, modelId, created);
         }
 
+        activity?.SetTag("specai.superposed_passes", result.Passes);
         _logger.LogDebug("Superposed Decoding: {Count} suggestions, prompt {Prompt} tokens ({Cached} cached), {Passes} passes, {Milliseconds:0.0} ms", responses.Length, result.PromptTokens, result.CachedPromptTokens, result.Passes, elapsed.TotalMilliseconds);
         return responses;
     }
