@@ -7,7 +7,11 @@ internal static class LlamaGgufBuilder
 {
     public const float RmsEpsilon = 1e-5f;
 
-    /// <summary>Writes the model (random block weights derived from <paramref name="seed"/>); <paramref name="fillEmbedding"/> and <paramref name="fillOutput"/> give row t of token_embd and row v of output.</summary>
+    /// <summary>
+    /// Writes the model (random block weights derived from <paramref name="seed"/>); <paramref name="fillEmbedding"/> and
+    /// <paramref name="fillOutput"/> give row t of token_embd and row v of output; <paramref name="blockRows"/>, when
+    /// given, gives the rows of the block tensors it names (e.g. <c>blk.0.attn_q.weight</c>) instead of random ones.
+    /// </summary>
     public static void Write(
         string path,
         string name,
@@ -17,7 +21,8 @@ internal static class LlamaGgufBuilder
         Action<int, Span<float>> fillEmbedding,
         Action<int, Span<float>> fillOutput,
         ulong seed,
-        IEnumerable<KeyValuePair<string, GgufValue>> extraMetadata)
+        IEnumerable<KeyValuePair<string, GgufValue>> extraMetadata,
+        IReadOnlyDictionary<string, Action<int, Span<float>>>? blockRows = null)
     {
         int n = shape.EmbeddingLength, v = vocabulary.Count, ff = shape.FeedForwardLength;
         int kv = (shape.HeadCountKv ?? shape.HeadCount) * shape.HeadLength;
@@ -60,6 +65,11 @@ internal static class LlamaGgufBuilder
 
         Func<GgufTensor> Random(string name, int cols, int rows, double std)
         {
+            if (blockRows is not null && blockRows.TryGetValue(name, out Action<int, Span<float>>? fill))
+            {
+                return () => Matrix(name, cols, rows, options.WeightType, fill);
+            }
+
             var random = new ForgeRandom(seed ^ (ulong)(build.Count + 1) * 0x9E3779B97F4A7C15UL);
             return () => Matrix(name, cols, rows, options.WeightType, (_, row) => random.FillGaussian(row, std));
         }

@@ -4,10 +4,11 @@ using LLama.Common;
 using LLama.Native;
 using SpecAI.Extensions.Gguf.Forge;
 using SpecAI.Extensions.Gguf.Forge.Demo;
+using Xunit.Abstractions;
 
 namespace SpecAI.Extensions.Gguf.Tests.Demo;
 
-public class DemoModelForgeTests(DemoFamilyFixture fixture) : IClassFixture<DemoFamilyFixture>
+public class DemoModelForgeTests(DemoFamilyFixture fixture, ITestOutputHelper output) : IClassFixture<DemoFamilyFixture>
 {
     [Fact]
     public void WriteFamily_SameSeed_ByteIdenticalFilesMarkedAsDemo()
@@ -111,5 +112,74 @@ public class DemoModelForgeTests(DemoFamilyFixture fixture) : IClassFixture<Demo
         Assert.True(written.Length >= 3, answer);
         Assert.All(written, w => Assert.Contains(w, words));
         Assert.DoesNotContain(answer, c => char.IsControl(c) || c == '\uFFFD');
+    }
+
+    [Fact]
+    public void Target_ThroughLlamaCpp_ComputesBigramPlusPreviousTokenTerm()
+    {
+        // The managed model the forge writes (same corpus and sizes as DemoModelForge).
+        var model = DemoLanguageModel.Build(1, 300_000, 4_000, 128);
+        output.WriteLine(
+            $"lambda {model.PreviousWeight}; mean log-likelihood {model.MeanLogLikelihood:F4} (bigram {model.BigramMeanLogLikelihood:F4}); " +
+            $"top-1 {model.TopOneAccuracy:F4} (bigram {model.BigramTopOneAccuracy:F4}); draft agreement {model.Agreement:F4}");
+        Assert.True(model.PreviousWeight > 0);
+        Assert.True(model.MeanLogLikelihood > model.BigramMeanLogLikelihood + 0.05);
+
+        // Held out: answers of another seed, counted as the forge counts them.
+        double heldOut = 0, heldOutBigram = 0;
+        int count = 0, end = model.Vocabulary.Count - 1;
+        foreach (string answer in DemoCorpus.Generate(7, 30_000))
+        {
+            int[] sequence = [model.Bpe.Encode("assistant").Last(), model.Bpe.Encode("\n").Single(), .. model.Bpe.Encode(answer), end];
+            for (int i = 2; i < sequence.Length; i++)
+            {
+                heldOut += model.TargetLogProbabilities(sequence[i - 2], sequence[i - 1])[sequence[i]];
+                heldOutBigram += model.BigramLogProbabilities(sequence[i - 1])[sequence[i]];
+                count++;
+            }
+        }
+
+        output.WriteLine($"held out ({count} tokens): mean log-likelihood {heldOut / count:F4} (bigram {heldOutBigram / count:F4})");
+        Assert.True(heldOut > heldOutBigram);
+
+        using LLamaWeights weights = LlamaNative.Load(fixture.Family.TargetPath, out ModelParams parameters);
+        int compared = 0, steered = 0;
+        foreach (string answer in DemoCorpus.Generate(7, 2_000).Take(4))
+        {
+            using LLamaContext context = weights.CreateContext(parameters);
+            int[] tokens = weights.Tokenize($"<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n{answer}", add_bos: false, special: true, Encoding.UTF8)
+                .Select(t => (int)t).ToArray();
+            var batch = new LLamaBatch();
+            for (int i = 0; i < tokens.Length; i++)
+            {
+                batch.Add(tokens[i], i, LLamaSeqId.Zero, logits: true);
+            }
+
+            Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+            for (int i = 1; i < tokens.Length; i++)
+            {
+                double[] reference = model.TargetLogProbabilities(tokens[i - 1], tokens[i]);
+                double[] bigram = model.BigramLogProbabilities(tokens[i]);
+                float[] logits = context.NativeHandle.GetLogitsIth(i).ToArray();
+                double max = logits.Max(), log = max + Math.Log(logits.Sum(x => Math.Exp(x - max)));
+                for (int v = 0; v < reference.Length; v++)
+                {
+                    if (reference[v] > -12)
+                    {
+                        Assert.True(Math.Abs(logits[v] - log - reference[v]) < 0.05, $"position {i} token {v}: llama {logits[v] - log}, reference {reference[v]}");
+                    }
+                }
+
+                int top = Array.IndexOf(logits, logits.Max());
+                Assert.True(reference[top] > reference.Max() - 0.05, $"position {i}: llama's greedy token is not the reference's");
+                // The token before matters: f + g picks another token than f alone.
+                steered += Array.IndexOf(reference, reference.Max()) != Array.IndexOf(bigram, bigram.Max()) ? 1 : 0;
+                compared++;
+            }
+        }
+
+        output.WriteLine($"{compared} positions compared, {steered} where the previous token changes the greedy choice");
+        Assert.True(compared > 50);
+        Assert.True(steered > 0);
     }
 }
