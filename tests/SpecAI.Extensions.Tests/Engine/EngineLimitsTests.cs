@@ -85,10 +85,21 @@ public class EngineLimitsTests
     [Fact]
     public async Task LongPrompt_IsPrefilledInChunks_WhileAnotherAnswerKeepsStreaming()
     {
-        // Each decode takes a millisecond, so the first answer is still streaming when the long prompt arrives.
-        var kit = new EngineTestKit(12, contextSize: 1024, maxBatchSize: 64, onTargetDecode: _ => Thread.Sleep(1));
+        // The first answer's third decode waits until the long prompt is queued, so that answer is still streaming
+        // when the prompt is prefilled, however slowly the test thread is scheduled.
+        GenerationScheduler? scheduler = null;
+        int decodes = 0;
+        void HoldUntilQueued(DecodeBatch batch)
+        {
+            if (++decodes == 3)
+            {
+                Assert.True(SpinWait.SpinUntil(() => scheduler!.QueuedCount > 0 || scheduler.RunningCount > 1, TimeSpan.FromSeconds(60)), "the long prompt never arrived");
+            }
+        }
+
+        var kit = new EngineTestKit(12, contextSize: 1024, maxBatchSize: 64, onTargetDecode: HoldUntilQueued);
         kit.Engine.PrefillChunkSize = 8;
-        using var scheduler = new GenerationScheduler(new GenerationSchedulerOptions { MaxUnreadTokens = 1 << 20 });
+        using var owned = scheduler = new GenerationScheduler(new GenerationSchedulerOptions { MaxUnreadTokens = 1 << 20 });
         scheduler.Attach(kit.Engine);
         var settings = new GenerationSettings { Sampling = SamplingOptions.Greedy, MaxTokens = 400, Mode = SpeculationMode.None };
         var running = scheduler.GenerateAsync([1, 2], settings, new SpeculationStatistics()).GetAsyncEnumerator();
