@@ -9,10 +9,10 @@ namespace SpecAI.Extensions.Hosting.Protocol;
 /// <c>data: [DONE]\n\n</c> at the end. The chunks themselves are serialized by <see cref="ProtocolJsonContext"/>.
 /// </summary>
 /// <remarks>
-/// ASP.NET Core's <c>TypedResults.ServerSentEvents</c> is not used: it pulls from an <c>IAsyncEnumerable</c> only
-/// after the 200 is committed (a full queue or a bad setting found by the first update could no longer get its
-/// status), and a failure mid-stream has to become an error event followed by nothing, which the result type
-/// cannot express.
+/// ASP.NET Core's <c>TypedResults.ServerSentEvents</c> is not used: it would change the wire (it sends
+/// <c>Cache-Control: no-cache,no-store</c> where we send <c>no-cache</c> with <c>X-Accel-Buffering: no</c>), and it
+/// commits the 200 before pulling the first item, while we await the first update first so that a full queue or a
+/// bad setting still gets its own status.
 /// </remarks>
 internal sealed class SseWriter(Stream body)
 {
