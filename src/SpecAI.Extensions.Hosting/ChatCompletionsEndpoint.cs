@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.AI;
@@ -56,14 +55,8 @@ internal sealed class ChatCompletionsEndpoint(OpenAIChatCompletionsOptions optio
             else
             {
                 var response = await client.GetResponseAsync(request.Messages, request.Options, cancellationToken).ConfigureAwait(false);
-                context.Response.ContentType = "application/json";
-                using var buffer = new MemoryStream();
-                using (var writer = new Utf8JsonWriter(buffer))
-                {
-                    ChatCompletionWriter.Write(writer, id, created, response.ModelId ?? model, response);
-                }
-
-                await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
+                var body = ChatCompletionWriter.Create(id, created, response.ModelId ?? model, response);
+                await ResponseJson.WriteAsync(context.Response, StatusCodes.Status200OK, body, ProtocolJsonContext.Default.CompletionDtoMessageChoiceDto, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

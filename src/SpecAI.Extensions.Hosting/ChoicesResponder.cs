@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.AI;
@@ -16,14 +15,10 @@ internal static class ChoicesResponder
         if (!stream)
         {
             var choices = await ChoiceGenerator.GenerateAsync(client, messages, options, n, cancellationToken).ConfigureAwait(false);
-            context.Response.ContentType = "application/json";
-            using var buffer = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(buffer))
-            {
-                ChoicesWriter.Write(writer, id, created, choices[0].ModelId ?? model, choices, legacy);
-            }
-
-            await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
+            string answered = choices[0].ModelId ?? model;
+            await (legacy
+                ? ResponseJson.WriteAsync(context.Response, StatusCodes.Status200OK, ChoicesWriter.Text(id, created, answered, choices), ProtocolJsonContext.Default.CompletionDtoTextChoiceDto, cancellationToken)
+                : ResponseJson.WriteAsync(context.Response, StatusCodes.Status200OK, ChoicesWriter.Chat(id, created, answered, choices), ProtocolJsonContext.Default.CompletionDtoMessageChoiceDto, cancellationToken)).ConfigureAwait(false);
             return "ok";
         }
 

@@ -1,41 +1,36 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using SpecAI.Extensions.Hosting.Protocol;
 using SpecAI.Extensions.Hosting.Security;
 
 namespace SpecAI.Extensions.Hosting;
 
 /// <summary><c>GET /v1/models</c>, <c>GET /v1/models/{id}</c> and <c>GET /health</c>.</summary>
+/// <remarks>
+/// <c>/health</c> is not <c>MapHealthChecks</c>: that needs <c>AddHealthChecks()</c> in the app's services (mapping
+/// fails without it, and this method only sees endpoints), and its checks get no <see cref="HttpContext"/>, which the
+/// drain state and the keyed client are read from. It writes its body itself (not a <c>TypedResults</c> result,
+/// which needs the request's logger factory) so a bare <see cref="HttpContext"/> can probe it.
+/// </remarks>
 internal sealed class InfoEndpoints(OpenAIChatCompletionsOptions options)
 {
     private readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
     /// <summary>Lists the one model served.</summary>
-    public Task ListModelsAsync(HttpContext context)
-    {
-        string model = ModelId(context);
-        return WriteJsonAsync(context.Response, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("object", "list");
-            w.WriteStartArray("data");
-            WriteModel(w, model);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
-    }
+    public JsonHttpResult<ModelListDto> ListModels(HttpContext context)
+        => Json(new ModelListDto { Data = [Model(ModelId(context))] }, ProtocolJsonContext.Default.ModelListDto, StatusCodes.Status200OK);
 
     /// <summary>Describes the served model, or 404 in OpenAI's error shape for another id.</summary>
-    public Task GetModelAsync(HttpContext context, string id)
+    public Results<JsonHttpResult<ModelDto>, JsonHttpResult<ErrorEnvelopeDto>> GetModel(HttpContext context, string id)
     {
         string model = ModelId(context);
         if (id == model)
         {
-            return WriteJsonAsync(context.Response, StatusCodes.Status200OK, w => WriteModel(w, model));
+            return Json(Model(model), ProtocolJsonContext.Default.ModelDto, StatusCodes.Status200OK);
         }
 
         var error = new OpenAIRequestException(404, $"The model '{id}' does not exist; this server serves '{model}'.", "model", code: "model_not_found");
-        return ErrorWriter.WriteAsync(context.Response, error, context.RequestAborted);
+        return Json(ErrorWriter.Body(error), ProtocolJsonContext.Default.ErrorEnvelopeDto, error.StatusCode);
     }
 
     /// <summary>
@@ -44,64 +39,33 @@ internal sealed class InfoEndpoints(OpenAIChatCompletionsOptions options)
     /// </summary>
     public Task HealthAsync(HttpContext context)
     {
+        var (status, body) = Health(context);
+        return ResponseJson.WriteAsync(context.Response, status, body, ProtocolJsonContext.Default.HealthDto, context.RequestAborted);
+    }
+
+    private (int Status, HealthDto Body) Health(HttpContext context)
+    {
         if (ServerGuard.IsDraining(context))
         {
-            return WriteJsonAsync(context.Response, StatusCodes.Status503ServiceUnavailable, w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("status", "draining");
-                w.WriteEndObject();
-            });
+            return (StatusCodes.Status503ServiceUnavailable, new HealthDto { Status = "draining" });
         }
 
-        string model;
         try
         {
-            model = ModelId(context);
+            return (StatusCodes.Status200OK, new HealthDto { Status = "ok", Model = ModelId(context) });
         }
         catch (Exception ex)
         {
-            return WriteJsonAsync(context.Response, StatusCodes.Status503ServiceUnavailable, w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("status", "unavailable");
-                w.WriteString("error", ex.Message);
-                w.WriteEndObject();
-            });
+            return (StatusCodes.Status503ServiceUnavailable, new HealthDto { Status = "unavailable", Error = ex.Message });
         }
-
-        return WriteJsonAsync(context.Response, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("status", "ok");
-            w.WriteString("model", model);
-            w.WriteEndObject();
-        });
     }
 
     private string ModelId(HttpContext context)
         => ChatCompletionsEndpoint.ModelId(ChatCompletionsEndpoint.ResolveClient(context.RequestServices, options), options) ?? "specai";
 
-    private void WriteModel(Utf8JsonWriter w, string model)
-    {
-        w.WriteStartObject();
-        w.WriteString("id", model);
-        w.WriteString("object", "model");
-        w.WriteNumber("created", _created);
-        w.WriteString("owned_by", "specai");
-        w.WriteEndObject();
-    }
+    private ModelDto Model(string model) => new() { Id = model, Created = _created };
 
-    private static async Task WriteJsonAsync(HttpResponse response, int status, Action<Utf8JsonWriter> write)
-    {
-        response.StatusCode = status;
-        response.ContentType = "application/json";
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            write(writer);
-        }
-
-        await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), response.HttpContext.RequestAborted).ConfigureAwait(false);
-    }
+    // "application/json" as before (TypedResults' default adds "; charset=utf-8").
+    private static JsonHttpResult<T> Json<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, int status)
+        => TypedResults.Json(value, typeInfo, "application/json", status);
 }

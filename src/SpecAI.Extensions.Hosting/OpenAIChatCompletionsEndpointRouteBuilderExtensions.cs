@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using SpecAI.Extensions.Hosting;
+using SpecAI.Extensions.Hosting.Protocol;
 using SpecAI.Extensions.Hosting.Security;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -41,22 +42,47 @@ public static class OpenAIChatCompletionsEndpointRouteBuilderExtensions
         // A Finally convention runs after each endpoint's own, so it covers every endpoint of the group, however mapped.
         var guard = new ServerGuard(options);
         ((IEndpointConventionBuilder)group).Finally(guard.Apply);
-        group.MapPost("/v1/chat/completions", completions.HandleAsync);
-        group.MapPost("/v1/completions", new CompletionsEndpoint(options).HandleAsync);
-        group.MapGet("/v1/models", info.ListModelsAsync);
-        group.MapGet("/v1/models/{id}", (HttpContext context, string id) => info.GetModelAsync(context, id));
+        // Streaming answers write their own body (server-sent events), so their responses are declared here for OpenAPI.
+        // No Accepts metadata: routing would answer a non-JSON body 415 itself, before the guard's OpenAI-shaped error.
+        group.MapPost("/v1/chat/completions", completions.HandleAsync)
+            .WithName("CreateChatCompletion")
+            .WithMetadata(Produces<CompletionDto<MessageChoiceDto>>(), BadRequest, Unavailable);
+        group.MapPost("/v1/completions", new CompletionsEndpoint(options).HandleAsync)
+            .WithName("CreateCompletion")
+            .WithMetadata(Produces<CompletionDto<TextChoiceDto>>(), BadRequest, Unavailable);
+        group.MapGet("/v1/models", info.ListModels)
+            .WithName("ListModels")
+            .Produces<ModelListDto>();
+        group.MapGet("/v1/models/{id}", (HttpContext context, string id) => info.GetModel(context, id))
+            .WithName("RetrieveModel")
+            .Produces<ModelDto>()
+            .Produces<ErrorEnvelopeDto>(StatusCodes.Status404NotFound);
         if (options.MapHealth)
         {
-            group.MapGet("/health", info.HealthAsync).WithMetadata(OpenEndpointMetadata.Instance);
+            group.MapGet("/health", info.HealthAsync)
+                .WithName("Health")
+                .WithMetadata(
+                    new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(HealthDto), ["application/json"]),
+                    new ProducesResponseTypeMetadata(StatusCodes.Status503ServiceUnavailable, typeof(HealthDto), ["application/json"]))
+                .WithMetadata(OpenEndpointMetadata.Instance);
         }
 
         if (options.MapChatPage)
         {
-            group.MapGet("/", ChatPage.WriteAsync).WithMetadata(OpenEndpointMetadata.Instance);
+            group.MapGet("/", ChatPage.WriteAsync)
+                .WithName("ChatPage")
+                .ExcludeFromDescription()
+                .WithMetadata(OpenEndpointMetadata.Instance);
         }
 
         return group;
     }
+
+    private static readonly ProducesResponseTypeMetadata BadRequest = new(StatusCodes.Status400BadRequest, typeof(ErrorEnvelopeDto), ["application/json"]);
+    private static readonly ProducesResponseTypeMetadata Unavailable = new(StatusCodes.Status503ServiceUnavailable, typeof(ErrorEnvelopeDto), ["application/json"]);
+
+    // A whole answer, or with "stream": true server-sent events of the same shape as chunks.
+    private static ProducesResponseTypeMetadata Produces<T>() => new(StatusCodes.Status200OK, typeof(T), ["application/json", "text/event-stream"]);
 
     /// <summary>
     /// Puts an endpoint mapped elsewhere (such as <c>MapSpecAIMetrics</c>) behind the same checks as the API: Host and

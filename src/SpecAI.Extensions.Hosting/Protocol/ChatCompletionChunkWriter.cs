@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace SpecAI.Extensions.Hosting.Protocol;
@@ -12,10 +10,7 @@ namespace SpecAI.Extensions.Hosting.Protocol;
 /// </summary>
 internal sealed class ChatCompletionChunkWriter(Stream body, string id, long created, string model, bool includeUsage)
 {
-    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
-    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
-    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
-    private readonly List<KeyValuePair<string, long>> _counters = new();
+    private readonly SseWriter _events = new(body);
     private bool _roleSent;
     private int _toolCalls;
     private ChatFinishReason? _finishReason;
@@ -43,12 +38,8 @@ internal sealed class ChatCompletionChunkWriter(Stream body, string id, long cre
                         text.Clear();
                     }
 
-                    await WriteChunkAsync(w => WriteDelta(w, w2 =>
-                    {
-                        w2.WriteStartArray("tool_calls");
-                        ResponseJson.WriteToolCall(w2, call, _toolCalls++);
-                        w2.WriteEndArray();
-                    }), cancellationToken).ConfigureAwait(false);
+                    var delta = new MessageDto { Role = Role(), ToolCalls = [ResponseJson.ToolCall(call, _toolCalls++)] };
+                    await WriteAsync(Chunk(new DeltaChoiceDto { Index = 0, Delta = delta }, counters: null), cancellationToken).ConfigureAwait(false);
                     break;
             }
         }
@@ -62,115 +53,65 @@ internal sealed class ChatCompletionChunkWriter(Stream body, string id, long cre
     /// <summary>Writes the finishing chunk, the usage chunk when asked for, and <c>[DONE]</c>.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
-        string reason = ResponseJson.FinishReason(_finishReason, _toolCalls > 0);
-        await WriteChunkAsync(w =>
-        {
-            WriteHeader(w);
-            w.WriteStartArray("choices");
-            w.WriteStartObject();
-            w.WriteNumber("index", 0);
-            w.WriteStartObject("delta");
-            if (!_roleSent)
-            {
-                w.WriteString("role", "assistant");
-                w.WriteString("content", string.Empty);
-            }
-
-            w.WriteEndObject();
-            w.WriteNull("logprobs");
-            w.WriteString("finish_reason", reason);
-            w.WriteEndObject();
-            w.WriteEndArray();
-            if (includeUsage)
-            {
-                w.WriteNull("usage");
-            }
-
-            if (_usage?.AdditionalCounts is { } counts)
-            {
-                ResponseJson.WriteCounters(w, counts);
-            }
-
-            w.WriteEndObject();
-        }, cancellationToken).ConfigureAwait(false);
-
+        var delta = _roleSent ? new MessageDto() : new MessageDto { Role = Role(), Content = ContentField.Of(string.Empty) };
+        var finish = new DeltaChoiceDto { Index = 0, Delta = delta, FinishReason = ResponseJson.FinishReason(_finishReason, _toolCalls > 0) };
+        await WriteAsync(Chunk(finish, _usage?.AdditionalCounts), cancellationToken).ConfigureAwait(false);
         if (includeUsage)
         {
-            await WriteChunkAsync(w =>
+            var usage = new CompletionDto<DeltaChoiceDto>
             {
-                WriteHeader(w);
-                w.WriteStartArray("choices");
-                w.WriteEndArray();
-                ResponseJson.WriteUsage(w, _usage);
-                w.WriteEndObject();
-            }, cancellationToken).ConfigureAwait(false);
+                Id = id,
+                Object = "chat.completion.chunk",
+                Created = created,
+                Model = model,
+                Choices = [],
+                Usage = UsageField.Of(ResponseJson.Usage(_usage)),
+            };
+            await WriteAsync(usage, cancellationToken).ConfigureAwait(false);
         }
 
-        await body.WriteAsync("data: [DONE]\n\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
-        await body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await _events.DoneAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes an error event (<c>data: {"error": {...}}</c>) when the answer fails after it started streaming.</summary>
     public Task WriteErrorAsync(OpenAIRequestException error, CancellationToken cancellationToken)
-        => WriteChunkAsync(w => ErrorWriter.WriteBody(w, error), cancellationToken);
+        => _events.WriteErrorAsync(error, cancellationToken);
 
     private Task WriteTextAsync(string text, ChatResponseUpdate update, CancellationToken cancellationToken)
     {
-        _counters.Clear();
-        _counters.AddRange(ResponseJson.Counters(update.AdditionalProperties));
-        return WriteChunkAsync(w => WriteDelta(w, w2 => w2.WriteString("content", text)), cancellationToken);
+        var delta = new MessageDto { Role = Role(), Content = ContentField.Of(text) };
+        var counters = ResponseJson.Counters(update.AdditionalProperties);
+        return WriteAsync(Chunk(new DeltaChoiceDto { Index = 0, Delta = delta }, counters), cancellationToken);
     }
 
-    private void WriteDelta(Utf8JsonWriter w, Action<Utf8JsonWriter> delta)
+    /// <summary><c>"assistant"</c> on the first delta only.</summary>
+    private string? Role()
     {
-        WriteHeader(w);
-        w.WriteStartArray("choices");
-        w.WriteStartObject();
-        w.WriteNumber("index", 0);
-        w.WriteStartObject("delta");
-        if (!_roleSent)
+        if (_roleSent)
         {
-            w.WriteString("role", "assistant");
-            _roleSent = true;
+            return null;
         }
 
-        delta(w);
-        w.WriteEndObject();
-        w.WriteNull("logprobs");
-        w.WriteNull("finish_reason");
-        w.WriteEndObject();
-        w.WriteEndArray();
-        if (includeUsage)
-        {
-            w.WriteNull("usage");
-        }
-
-        ResponseJson.WriteCounters(w, _counters);
-        _counters.Clear();
-        w.WriteEndObject();
+        _roleSent = true;
+        return "assistant";
     }
 
-    private void WriteHeader(Utf8JsonWriter w)
+    private CompletionDto<DeltaChoiceDto> Chunk(DeltaChoiceDto choice, IEnumerable<KeyValuePair<string, long>>? counters)
     {
-        w.WriteStartObject();
-        w.WriteString("id", id);
-        w.WriteString("object", "chat.completion.chunk");
-        w.WriteNumber("created", created);
-        w.WriteString("model", model);
-        w.WriteString("system_fingerprint", "specai");
-    }
-
-    private async Task WriteChunkAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
-    {
-        _buffer.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(_buffer))
+        var (specai, timings) = ResponseJson.SpecAIObject(counters);
+        return new()
         {
-            write(writer);
-        }
-
-        await body.WriteAsync(DataPrefix, cancellationToken).ConfigureAwait(false);
-        await body.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-        await body.WriteAsync(EventEnd, cancellationToken).ConfigureAwait(false);
-        await body.FlushAsync(cancellationToken).ConfigureAwait(false);
+            Id = id,
+            Object = "chat.completion.chunk",
+            Created = created,
+            Model = model,
+            Choices = [choice],
+            Usage = includeUsage ? UsageField.Null : default,
+            Specai = specai,
+            Timings = timings,
+        };
     }
+
+    private Task WriteAsync(CompletionDto<DeltaChoiceDto> chunk, CancellationToken cancellationToken)
+        => _events.WriteAsync(chunk, ProtocolJsonContext.Default.CompletionDtoDeltaChoiceDto, cancellationToken);
 }

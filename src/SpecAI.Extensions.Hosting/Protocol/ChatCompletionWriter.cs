@@ -1,59 +1,33 @@
-using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace SpecAI.Extensions.Hosting.Protocol;
 
-/// <summary>Writes a whole (non-streamed) <c>chat.completion</c> object.</summary>
+/// <summary>Builds a whole (non-streamed) <c>chat.completion</c> object.</summary>
 internal static class ChatCompletionWriter
 {
-    /// <summary>Writes the response for <paramref name="response"/>.</summary>
-    public static void Write(Utf8JsonWriter writer, string id, long created, string model, ChatResponse response)
+    /// <summary>The response for <paramref name="response"/>.</summary>
+    public static CompletionDto<MessageChoiceDto> Create(string id, long created, string model, ChatResponse response)
     {
         var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
         string text = response.Text;
-        writer.WriteStartObject();
-        writer.WriteString("id", id);
-        writer.WriteString("object", "chat.completion");
-        writer.WriteNumber("created", created);
-        writer.WriteString("model", model);
-        writer.WriteString("system_fingerprint", "specai");
-        writer.WriteStartArray("choices");
-        writer.WriteStartObject();
-        writer.WriteNumber("index", 0);
-        writer.WriteStartObject("message");
-        writer.WriteString("role", "assistant");
-        if (text.Length == 0 && calls.Count > 0)
+        var (specai, timings) = ResponseJson.SpecAIObject(response.Usage?.AdditionalCounts);
+        var message = new MessageDto
         {
-            writer.WriteNull("content");
-        }
-        else
+            Role = "assistant",
+            Content = ContentField.Of(text.Length == 0 && calls.Count > 0 ? null : text),
+            Refusal = ContentField.Of(null),
+            ToolCalls = calls.Count > 0 ? calls.ConvertAll(c => ResponseJson.ToolCall(c, index: null)) : null,
+        };
+        return new()
         {
-            writer.WriteString("content", text);
-        }
-
-        writer.WriteNull("refusal");
-        if (calls.Count > 0)
-        {
-            writer.WriteStartArray("tool_calls");
-            foreach (var call in calls)
-            {
-                ResponseJson.WriteToolCall(writer, call, index: null);
-            }
-
-            writer.WriteEndArray();
-        }
-
-        writer.WriteEndObject();
-        writer.WriteNull("logprobs");
-        writer.WriteString("finish_reason", ResponseJson.FinishReason(response.FinishReason, calls.Count > 0));
-        writer.WriteEndObject();
-        writer.WriteEndArray();
-        ResponseJson.WriteUsage(writer, response.Usage);
-        if (response.Usage?.AdditionalCounts is { } counts)
-        {
-            ResponseJson.WriteCounters(writer, counts);
-        }
-
-        writer.WriteEndObject();
+            Id = id,
+            Object = "chat.completion",
+            Created = created,
+            Model = model,
+            Choices = [new MessageChoiceDto { Index = 0, Message = message, FinishReason = ResponseJson.FinishReason(response.FinishReason, calls.Count > 0) }],
+            Usage = UsageField.Of(ResponseJson.Usage(response.Usage)),
+            Specai = specai,
+            Timings = timings,
+        };
     }
 }

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace SpecAI.Extensions.Hosting.Protocol;
@@ -11,7 +9,7 @@ namespace SpecAI.Extensions.Hosting.Protocol;
 /// </summary>
 internal sealed class ChoicesChunkWriter(Stream body, string id, long created, string model, int choices, bool legacy, bool includeUsage)
 {
-    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly SseWriter _events = new(body);
     private readonly bool[] _roleSent = new bool[choices];
     private readonly ChatFinishReason?[] _finish = new ChatFinishReason?[choices];
     private readonly UsageDetails?[] _usage = new UsageDetails?[choices];
@@ -28,7 +26,7 @@ internal sealed class ChoicesChunkWriter(Stream body, string id, long created, s
         string text = update.Text;
         if (text.Length > 0)
         {
-            await WriteChunkAsync(w => Choice(w, index, text, finish: null), cancellationToken).ConfigureAwait(false);
+            await ChoiceAsync(index, text, finish: null, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -38,99 +36,52 @@ internal sealed class ChoicesChunkWriter(Stream body, string id, long created, s
         for (int i = 0; i < choices; i++)
         {
             string reason = ResponseJson.FinishReason(_finish[i], hasToolCalls: false);
-            int index = i;
-            await WriteChunkAsync(w => Choice(w, index, legacy ? string.Empty : null, reason), cancellationToken).ConfigureAwait(false);
+            await ChoiceAsync(i, legacy ? string.Empty : null, reason, cancellationToken).ConfigureAwait(false);
         }
 
         if (includeUsage)
         {
-            await WriteChunkAsync(w =>
-            {
-                Header(w);
-                w.WriteStartArray("choices");
-                w.WriteEndArray();
-                ResponseJson.WriteUsage(w, ChoicesWriter.Sum(_usage));
-                w.WriteEndObject();
-            }, cancellationToken).ConfigureAwait(false);
+            var usage = UsageField.Of(ResponseJson.Usage(ChoicesWriter.Sum(_usage)));
+            await (legacy
+                ? _events.WriteAsync(Chunk<TextChoiceDto>([], usage), ProtocolJsonContext.Default.CompletionDtoTextChoiceDto, cancellationToken)
+                : _events.WriteAsync(Chunk<DeltaChoiceDto>([], usage), ProtocolJsonContext.Default.CompletionDtoDeltaChoiceDto, cancellationToken)).ConfigureAwait(false);
         }
 
-        await body.WriteAsync("data: [DONE]\n\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
-        await body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await _events.DoneAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes an error event when the answer fails after it started streaming.</summary>
     public Task WriteErrorAsync(OpenAIRequestException error, CancellationToken cancellationToken)
-        => WriteChunkAsync(w => ErrorWriter.WriteBody(w, error), cancellationToken);
+        => _events.WriteErrorAsync(error, cancellationToken);
 
-    private void Choice(Utf8JsonWriter w, int index, string? text, string? finish)
+    private Task ChoiceAsync(int index, string? text, string? finish, CancellationToken cancellationToken)
     {
-        Header(w);
-        w.WriteStartArray("choices");
-        w.WriteStartObject();
+        var usage = includeUsage ? UsageField.Null : default;
         if (legacy)
         {
-            w.WriteString("text", text);
-            w.WriteNumber("index", index);
+            var choice = new TextChoiceDto { Text = text!, Index = index, FinishReason = finish };
+            return _events.WriteAsync(Chunk<TextChoiceDto>([choice], usage), ProtocolJsonContext.Default.CompletionDtoTextChoiceDto, cancellationToken);
         }
-        else
+
+        string? role = null;
+        if (!_roleSent[index])
         {
-            w.WriteNumber("index", index);
-            w.WriteStartObject("delta");
-            if (!_roleSent[index])
-            {
-                w.WriteString("role", "assistant");
-                _roleSent[index] = true;
-            }
-
-            if (text is not null)
-            {
-                w.WriteString("content", text);
-            }
-
-            w.WriteEndObject();
+            role = "assistant";
+            _roleSent[index] = true;
         }
 
-        w.WriteNull("logprobs");
-        if (finish is null)
-        {
-            w.WriteNull("finish_reason");
-        }
-        else
-        {
-            w.WriteString("finish_reason", finish);
-        }
-
-        w.WriteEndObject();
-        w.WriteEndArray();
-        if (includeUsage)
-        {
-            w.WriteNull("usage");
-        }
-
-        w.WriteEndObject();
+        var delta = new MessageDto { Role = role, Content = text is null ? default : ContentField.Of(text) };
+        var chunk = Chunk<DeltaChoiceDto>([new DeltaChoiceDto { Index = index, Delta = delta, FinishReason = finish }], usage);
+        return _events.WriteAsync(chunk, ProtocolJsonContext.Default.CompletionDtoDeltaChoiceDto, cancellationToken);
     }
 
-    private void Header(Utf8JsonWriter w)
+    private CompletionDto<TChoice> Chunk<TChoice>(IReadOnlyList<TChoice> list, UsageField usage) => new()
     {
-        w.WriteStartObject();
-        w.WriteString("id", id);
-        w.WriteString("object", legacy ? "text_completion" : "chat.completion.chunk");
-        w.WriteNumber("created", created);
-        w.WriteString("model", model);
-        w.WriteString("system_fingerprint", "specai");
-    }
-
-    private async Task WriteChunkAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
-    {
-        _buffer.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(_buffer))
-        {
-            write(writer);
-        }
-
-        await body.WriteAsync("data: "u8.ToArray(), cancellationToken).ConfigureAwait(false);
-        await body.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-        await body.WriteAsync("\n\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
-        await body.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
+        Id = id,
+        Object = legacy ? "text_completion" : "chat.completion.chunk",
+        Created = created,
+        Model = model,
+        Choices = list,
+        Usage = usage,
+    };
 }

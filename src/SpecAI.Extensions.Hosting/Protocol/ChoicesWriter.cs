@@ -1,56 +1,46 @@
-using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace SpecAI.Extensions.Hosting.Protocol;
 
 /// <summary>
-/// Writes a whole answer with several choices: a <c>chat.completion</c> (message per choice) or a legacy
+/// Builds a whole answer with several choices: a <c>chat.completion</c> (message per choice) or a legacy
 /// <c>text_completion</c> (text per choice). Usage counts the prompt once and every choice's tokens.
 /// </summary>
 internal static class ChoicesWriter
 {
-    /// <summary>Writes the answer.</summary>
-    public static void Write(Utf8JsonWriter writer, string id, long created, string model, IReadOnlyList<ChatResponse> choices, bool legacy)
+    /// <summary>A <c>chat.completion</c> with a message per choice.</summary>
+    public static CompletionDto<MessageChoiceDto> Chat(string id, long created, string model, IReadOnlyList<ChatResponse> choices)
+        => Create(id, "chat.completion", created, model, choices, (c, i) => new MessageChoiceDto
+        {
+            Index = i,
+            Message = new() { Role = "assistant", Content = ContentField.Of(c.Text), Refusal = ContentField.Of(null) },
+            FinishReason = ResponseJson.FinishReason(c.FinishReason, hasToolCalls: false),
+        });
+
+    /// <summary>A legacy <c>text_completion</c> with a text per choice.</summary>
+    public static CompletionDto<TextChoiceDto> Text(string id, long created, string model, IReadOnlyList<ChatResponse> choices)
+        => Create(id, "text_completion", created, model, choices, (c, i) => new TextChoiceDto
+        {
+            Text = c.Text,
+            Index = i,
+            FinishReason = ResponseJson.FinishReason(c.FinishReason, hasToolCalls: false),
+        });
+
+    private static CompletionDto<TChoice> Create<TChoice>(string id, string type, long created, string model, IReadOnlyList<ChatResponse> choices, Func<ChatResponse, int, TChoice> choice)
     {
-        writer.WriteStartObject();
-        writer.WriteString("id", id);
-        writer.WriteString("object", legacy ? "text_completion" : "chat.completion");
-        writer.WriteNumber("created", created);
-        writer.WriteString("model", model);
-        writer.WriteString("system_fingerprint", "specai");
-        writer.WriteStartArray("choices");
-        for (int i = 0; i < choices.Count; i++)
-        {
-            writer.WriteStartObject();
-            if (legacy)
-            {
-                writer.WriteString("text", choices[i].Text);
-                writer.WriteNumber("index", i);
-            }
-            else
-            {
-                writer.WriteNumber("index", i);
-                writer.WriteStartObject("message");
-                writer.WriteString("role", "assistant");
-                writer.WriteString("content", choices[i].Text);
-                writer.WriteNull("refusal");
-                writer.WriteEndObject();
-            }
-
-            writer.WriteNull("logprobs");
-            writer.WriteString("finish_reason", ResponseJson.FinishReason(choices[i].FinishReason, hasToolCalls: false));
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
         var usage = Sum(choices.Select(c => c.Usage));
-        ResponseJson.WriteUsage(writer, usage);
-        if (usage.AdditionalCounts is { } counts)
+        var (specai, timings) = ResponseJson.SpecAIObject(usage.AdditionalCounts);
+        return new()
         {
-            ResponseJson.WriteCounters(writer, counts);
-        }
-
-        writer.WriteEndObject();
+            Id = id,
+            Object = type,
+            Created = created,
+            Model = model,
+            Choices = choices.Select(choice).ToList(),
+            Usage = UsageField.Of(ResponseJson.Usage(usage)),
+            Specai = specai,
+            Timings = timings,
+        };
     }
 
     /// <summary>The choices' usage together: the prompt (and its cached part) once, every choice's output, counters summed.</summary>

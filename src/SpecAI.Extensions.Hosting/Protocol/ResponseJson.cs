@@ -1,9 +1,11 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 
 namespace SpecAI.Extensions.Hosting.Protocol;
 
-/// <summary>Pieces shared by whole responses and stream chunks: usage, tool calls, finish reasons, speculation counters.</summary>
+/// <summary>Pieces shared by whole responses and stream chunks: usage, tool calls, finish reasons, speculation counters, as DTOs.</summary>
 internal static class ResponseJson
 {
     /// <summary>OpenAI's finish reason for an answer.</summary>
@@ -23,66 +25,57 @@ internal static class ResponseJson
     }
 
     /// <summary>
-    /// Writes <c>"usage"</c>: prompt and completion tokens, and as <c>completion_tokens_details.accepted_prediction_tokens</c>
+    /// OpenAI's <c>usage</c>: prompt and completion tokens, and as <c>completion_tokens_details.accepted_prediction_tokens</c>
     /// / <c>rejected_prediction_tokens</c> the accepted and rejected draft tokens (<c>specai.accepted_tokens</c>,
     /// <c>specai.drafted_tokens</c> - accepted; 0 for a client that does not speculate).
     /// </summary>
-    public static void WriteUsage(Utf8JsonWriter writer, UsageDetails? usage)
+    public static UsageDto Usage(UsageDetails? usage)
     {
         long input = usage?.InputTokenCount ?? 0;
         long output = usage?.OutputTokenCount ?? 0;
         long accepted = Count(usage, SpecAIKeys.AcceptedTokens);
         long drafted = Count(usage, SpecAIKeys.DraftedTokens);
-        writer.WriteStartObject("usage");
-        writer.WriteNumber("prompt_tokens", input);
-        writer.WriteNumber("completion_tokens", output);
-        writer.WriteNumber("total_tokens", usage?.TotalTokenCount ?? input + output);
-        writer.WriteStartObject("prompt_tokens_details");
-        writer.WriteNumber("cached_tokens", usage?.CachedInputTokenCount ?? 0);
-        writer.WriteEndObject();
-        writer.WriteStartObject("completion_tokens_details");
-        writer.WriteNumber("reasoning_tokens", usage?.ReasoningTokenCount ?? 0);
-        writer.WriteNumber("accepted_prediction_tokens", accepted);
-        writer.WriteNumber("rejected_prediction_tokens", Math.Max(0, drafted - accepted));
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-    }
-
-    /// <summary>Writes <c>"specai": {...}</c> with the <c>specai.*</c> counters (prefix removed) when there are any.</summary>
-    public static void WriteCounters(Utf8JsonWriter writer, IEnumerable<KeyValuePair<string, long>> counters)
-    {
-        bool started = false;
-        foreach (var (key, value) in counters)
+        return new UsageDto
         {
-            if (!key.StartsWith(SpecAIKeys.Prefix, StringComparison.Ordinal))
+            PromptTokens = input,
+            CompletionTokens = output,
+            TotalTokens = usage?.TotalTokenCount ?? input + output,
+            PromptTokensDetails = new() { CachedTokens = usage?.CachedInputTokenCount ?? 0 },
+            CompletionTokensDetails = new()
             {
-                continue;
-            }
-
-            if (!started)
-            {
-                writer.WriteStartObject("specai");
-                started = true;
-            }
-
-            writer.WriteNumber(key[SpecAIKeys.Prefix.Length..], value);
-        }
-
-        if (started)
-        {
-            writer.WriteEndObject();
-            WriteTimings(writer, counters);
-        }
+                ReasoningTokens = usage?.ReasoningTokenCount ?? 0,
+                AcceptedPredictionTokens = accepted,
+                RejectedPredictionTokens = Math.Max(0, drafted - accepted),
+            },
+        };
     }
 
     /// <summary>
-    /// Writes <c>"timings"</c> as llama-server does (prompt and generation tokens, ms, ms per token, tokens per second;
+    /// The <c>"specai"</c> object (the <c>specai.*</c> counters, prefix removed; null when there are none) and, with it,
+    /// <c>"timings"</c> when the counters hold an answer's times.
+    /// </summary>
+    public static (Dictionary<string, long>? Specai, TimingsDto? Timings) SpecAIObject(IEnumerable<KeyValuePair<string, long>>? counters)
+    {
+        Dictionary<string, long>? specai = null;
+        foreach (var (key, value) in counters ?? [])
+        {
+            if (key.StartsWith(SpecAIKeys.Prefix, StringComparison.Ordinal))
+            {
+                (specai ??= new(StringComparer.Ordinal))[key[SpecAIKeys.Prefix.Length..]] = value;
+            }
+        }
+
+        return specai is null ? (null, null) : (specai, Timings(counters!));
+    }
+
+    /// <summary>
+    /// <c>"timings"</c> as llama-server writes them (prompt and generation tokens, ms, ms per token, tokens per second;
     /// drafted and accepted tokens) when the counters hold an answer's times (the final usage of a speculative client).
     /// The prompt's time is the time to the first token (a short prompt is decoded in the same batch as the first
     /// speculative step, so its own share cannot be told apart); <c>prompt_n</c> counts prompt tokens decoded, cached
     /// ones excluded.
     /// </summary>
-    private static void WriteTimings(Utf8JsonWriter writer, IEnumerable<KeyValuePair<string, long>> counters)
+    private static TimingsDto? Timings(IEnumerable<KeyValuePair<string, long>> counters)
     {
         long? promptUs = null, generationUs = null;
         long promptN = 0, predictedN = 0, drafted = 0, accepted = 0;
@@ -101,23 +94,23 @@ internal static class ResponseJson
 
         if (promptUs is not { } prompt || generationUs is not { } generation)
         {
-            return;
+            return null;
         }
 
-        writer.WriteStartObject("timings");
-        WritePhase(writer, "prompt", promptN, prompt / 1000.0);
-        WritePhase(writer, "predicted", predictedN, generation / 1000.0);
-        writer.WriteNumber("draft_n", drafted);
-        writer.WriteNumber("draft_n_accepted", accepted);
-        writer.WriteEndObject();
-    }
-
-    private static void WritePhase(Utf8JsonWriter writer, string phase, long tokens, double milliseconds)
-    {
-        writer.WriteNumber(phase + "_n", tokens);
-        writer.WriteNumber(phase + "_ms", milliseconds);
-        writer.WriteNumber(phase + "_per_token_ms", tokens > 0 ? milliseconds / tokens : 0);
-        writer.WriteNumber(phase + "_per_second", milliseconds > 0 ? tokens * 1000.0 / milliseconds : 0);
+        double promptMs = prompt / 1000.0, predictedMs = generation / 1000.0;
+        return new TimingsDto
+        {
+            PromptN = promptN,
+            PromptMs = promptMs,
+            PromptPerTokenMs = promptN > 0 ? promptMs / promptN : 0,
+            PromptPerSecond = promptMs > 0 ? promptN * 1000.0 / promptMs : 0,
+            PredictedN = predictedN,
+            PredictedMs = predictedMs,
+            PredictedPerTokenMs = predictedN > 0 ? predictedMs / predictedN : 0,
+            PredictedPerSecond = predictedMs > 0 ? predictedN * 1000.0 / predictedMs : 0,
+            DraftN = drafted,
+            DraftNAccepted = accepted,
+        };
     }
 
     /// <summary>The numeric <c>specai.*</c> values of an update's additional properties (running counters).</summary>
@@ -137,22 +130,26 @@ internal static class ResponseJson
         }
     }
 
-    /// <summary>Writes one tool call (<c>{"id", "type": "function", "function": {"name", "arguments"}}</c>), with its index in a stream.</summary>
-    public static void WriteToolCall(Utf8JsonWriter writer, FunctionCallContent call, int? index)
+    /// <summary>One tool call (<c>{"id", "type": "function", "function": {"name", "arguments"}}</c>), with its index in a stream.</summary>
+    public static ToolCallDto ToolCall(FunctionCallContent call, int? index) => new()
     {
-        writer.WriteStartObject();
-        if (index is { } i)
+        Index = index,
+        Id = call.CallId,
+        Function = new()
         {
-            writer.WriteNumber("index", i);
-        }
+            Name = call.Name,
+            Arguments = call.Arguments is null ? "{}" : JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))),
+        },
+    };
 
-        writer.WriteString("id", call.CallId);
-        writer.WriteString("type", "function");
-        writer.WriteStartObject("function");
-        writer.WriteString("name", call.Name);
-        writer.WriteString("arguments", call.Arguments is null ? "{}" : JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
-        writer.WriteEndObject();
-        writer.WriteEndObject();
+    /// <summary>Serializes <paramref name="value"/> as the whole response body (status and content type set first).</summary>
+    public static async Task WriteAsync<T>(HttpResponse response, int status, T value, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        using var buffer = new MemoryStream();
+        JsonSerializer.Serialize(buffer, value, typeInfo);
+        await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
     }
 
     private static long Count(UsageDetails? usage, string key)

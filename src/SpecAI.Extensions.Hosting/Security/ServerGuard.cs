@@ -160,10 +160,7 @@ internal sealed class ServerGuard(OpenAIChatCompletionsOptions options)
             {
                 using var buffer = new MemoryStream();
                 buffer.Write("data: "u8);
-                using (var writer = new Utf8JsonWriter(buffer))
-                {
-                    ErrorWriter.WriteBody(writer, error);
-                }
+                JsonSerializer.Serialize(buffer, ErrorWriter.Body(error), ProtocolJsonContext.Default.ErrorEnvelopeDto);
 
                 buffer.Write("\n\ndata: [DONE]\n\n"u8);
                 await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using SpecAI.Extensions.Hosting.Protocol;
+using SpecAI.Extensions.Hosting.Tests.TestSupport;
+using Xunit;
+
+namespace SpecAI.Extensions.Hosting.Tests;
+
+/// <summary>Every API endpoint carries a name and its response shapes, which OpenAPI generators read.</summary>
+public class EndpointMetadataTests
+{
+    [Theory]
+    [InlineData("CreateChatCompletion", "/v1/chat/completions", typeof(CompletionDto<MessageChoiceDto>))]
+    [InlineData("CreateCompletion", "/v1/completions", typeof(CompletionDto<TextChoiceDto>))]
+    [InlineData("ListModels", "/v1/models", typeof(ModelListDto))]
+    [InlineData("RetrieveModel", "/v1/models/{id}", typeof(ModelDto))]
+    [InlineData("Health", "/health", typeof(HealthDto))]
+    public async Task Endpoint_IsNamed_AndDeclaresItsResponses(string name, string route, Type ok)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddChatClient(new FakeChatClient());
+        await using var app = builder.Build();
+        app.MapOpenAIChatCompletions();
+
+        var endpoint = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .Single(e => e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName == name);
+        Assert.Equal(route, endpoint.RoutePattern.RawText);
+        var produces = endpoint.Metadata.GetOrderedMetadata<IProducesResponseTypeMetadata>();
+        Assert.Contains(produces, p => p.StatusCode == StatusCodes.Status200OK && p.Type == ok && p.ContentTypes.Contains("application/json"));
+        if (name.StartsWith("Create", StringComparison.Ordinal))
+        {
+            Assert.Contains(produces, p => p.StatusCode == StatusCodes.Status200OK && p.ContentTypes.Contains("text/event-stream"));
+            Assert.Contains(produces, p => p.StatusCode == StatusCodes.Status400BadRequest && p.Type == typeof(ErrorEnvelopeDto));
+        }
+    }
+}
