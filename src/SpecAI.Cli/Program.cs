@@ -11,5 +11,6 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(RawDecodeCommand.Create());
 root.Subcommands.Add(BaselineCommand.Create());
+root.Subcommands.Add(RequestCostCommand.Create());
 root.Subcommands.Add(LanternCommand.Create());
 return root.Parse(args).Invoke();

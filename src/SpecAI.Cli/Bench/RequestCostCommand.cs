@@ -1,0 +1,235 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using LLama;
+using LLama.Common;
+using LLama.Native;
+using Microsoft.Extensions.AI;
+using SpecAI.Extensions;
+using SpecAI.Extensions.ChatClient;
+using SpecAI.Extensions.Gguf.Forge;
+
+namespace SpecAI.Cli.Bench;
+
+/// <summary>
+/// <c>specai bench-request-costs</c>: where a short answer's time goes with speculation off. One process, rows
+/// interleaved request by request (the order rotates every round, each row gets a different prompt), medians:
+/// a raw LLamaSharp greedy loop on a context of its own, the scheduler's token stream, <c>GetResponseAsync</c> and
+/// <c>GetStreamingResponseAsync</c>; each split into target decodes (prefill apart) and everything else. Same
+/// process and interleaving, so load drift hits every row alike (the bench's <c>raw</c> row runs in a process of
+/// its own instead, with a full prefill per request while the client reuses the cached template prefix). The
+/// client decodes its uncached prompt suffix together with the first token, so its prefill column stays 0 and
+/// "after the first token" is the like-for-like rate; <c>GetResponseAsync</c> has no first-token time.
+/// </summary>
+internal static class RequestCostCommand
+{
+    private static readonly string[] Rows = ["raw", "scheduler", "client", "stream"];
+
+    public static Command Create()
+    {
+        var target = new Option<string?>("--target") { Description = "Target GGUF (default: the bench's forged family)." };
+        var agreement = new Option<double>("--agreement") { Description = "Agreement of the forged family.", DefaultValueFactory = _ => 0.9 };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens per answer.", DefaultValueFactory = _ => 64 };
+        var rounds = new Option<int>("--rounds") { Description = "Timed rounds (one request per row each), after two warm-up rounds.", DefaultValueFactory = _ => 24 };
+        var cmd = new Command("bench-request-costs", "Per-request costs with speculation off: raw greedy loop vs the chat client, same process, interleaved; prints a table.") { Hidden = true };
+        foreach (Option o in new Option[] { target, agreement, maxTokens, rounds })
+        {
+            cmd.Options.Add(o);
+        }
+
+        cmd.SetAction(async (parse, ct) =>
+        {
+            string path = parse.GetValue(target) ?? LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), ForgeCommand.FamilyOptions(parse.GetValue(agreement), 32_000)).TargetPath;
+            await RunAsync(path, parse.GetValue(maxTokens), Math.Max(1, parse.GetValue(rounds)), ct).ConfigureAwait(false);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static async Task RunAsync(string targetPath, int maxTokens, int rounds, CancellationToken ct)
+    {
+        NativeLibraryConfig.All.WithLogCallback((_, _) => { });
+        int threads = Math.Max(1, Environment.ProcessorCount);
+        var options = new SpeculativeChatClientOptions { TargetModelPath = targetPath, ContextSize = 2048, Temperature = 0, MaxOutputTokens = maxTokens, Seed = 1234, Threads = threads };
+        using var client = await SpeculativeChatClient.CreateAsync(options, cancellationToken: ct).ConfigureAwait(false);
+        var chat = new ChatOptions { AdditionalProperties = new() { [SpeculativeChatOptionKeys.Mode] = nameof(SpeculationMode.None) } };
+        var prompts = BenchCommand.Prompts;
+        var tokenized = prompts.Select(p => client.TokenizePrompt([new ChatMessage(ChatRole.User, p)], chat)).ToArray();
+        using var raw = new RawLoop(targetPath, threads);
+        var clientOptions = client.GetService<SpeculativeChatClientOptions>()!;
+
+        async Task<Sample> Run(string row, int k)
+        {
+            var statistics = client.Statistics;
+            var (decodeBefore, prefillBefore, generatedBefore) = (statistics.TargetTime, statistics.PrefillTime, statistics.GeneratedTokens);
+            long t0 = Stopwatch.GetTimestamp();
+            double first = double.NaN, last = double.NaN;
+            int n = 0;
+            switch (row)
+            {
+                case "raw":
+                    return raw.Generate(tokenized[k], maxTokens);
+                case "scheduler":
+                    var settings = GenerationSettingsMapper.Map(chat, clientOptions, client.StopTokens, client);
+                    int[] prompt = client.TokenizePrompt([new ChatMessage(ChatRole.User, prompts[k])], chat);
+                    var own = new SpeculationStatistics();
+                    await foreach (int _ in client.Scheduler.GenerateAsync(prompt, settings, own, ct).ConfigureAwait(false))
+                    {
+                        first = n++ == 0 ? Ms(t0) : first;
+                    }
+
+                    return new Sample(Ms(t0), own.TargetTime.TotalMilliseconds, own.PrefillTime.TotalMilliseconds, first, double.NaN, n);
+                case "client":
+                    var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, prompts[k])], chat, ct).ConfigureAwait(false);
+                    n = (int)(response.Usage?.OutputTokenCount ?? 0);
+                    break;
+                default:
+                    await foreach (var _ in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, prompts[k])], chat, ct).ConfigureAwait(false))
+                    {
+                        first = n++ == 0 ? Ms(t0) : first;
+                        last = Ms(t0);
+                    }
+
+                    n = (int)(statistics.GeneratedTokens - generatedBefore); // updates are text pieces, not tokens
+                    break;
+            }
+
+            double wall = Ms(t0);
+            return new Sample(wall, (statistics.TargetTime - decodeBefore).TotalMilliseconds, (statistics.PrefillTime - prefillBefore).TotalMilliseconds, first, wall - last, n);
+        }
+
+        var samples = Rows.ToDictionary(r => r, _ => new List<Sample>());
+        var handoff = new List<double>();
+        for (int r = -2; r < rounds; r++)
+        {
+            for (int j = 0; j < Rows.Length; j++)
+            {
+                string row = Rows[(j + Math.Max(0, r)) % Rows.Length];
+                int k = ((r + 2) * Rows.Length + j) % prompts.Length;
+                var sample = await Run(row, k).ConfigureAwait(false);
+
+                if (r >= 0)
+                {
+                    samples[row].Add(sample);
+                }
+            }
+
+            long posted = Stopwatch.GetTimestamp();
+            double waited = await client.Scheduler.InvokeAsync(() => Ms(posted)).ConfigureAwait(false);
+            if (r >= 0)
+            {
+                handoff.Add(waited);
+            }
+        }
+
+        Print(samples, handoff, maxTokens, rounds, client, clientOptions, chat);
+    }
+
+    private static void Print(Dictionary<string, List<Sample>> samples, List<double> handoff, int maxTokens, int rounds, SpeculativeChatClient client, SpeculativeChatClientOptions clientOptions, ChatOptions chat)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var rawRows = samples["raw"];
+        Console.WriteLine(string.Create(inv, $"max tokens {maxTokens}, rounds {rounds}, load average {LoadAverage()}; medians (ms unless stated)"));
+        Console.WriteLine("| row | wall | target decodes | of which prefill | outside decodes | outside decodes per token (µs) | call -> first token | last token -> done | tokens | tok/s | vs raw | tok/s after the first token | vs raw |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var (row, list) in samples)
+        {
+            double Ratio(Func<Sample, double> rate) => MedianFinite(list.Select((s, i) => rate(s) / rate(rawRows[i])));
+            static double Rate(Sample s) => s.Tokens / s.Wall * 1000;
+            static double AfterFirst(Sample s) => (s.Tokens - 1) / (s.Wall - s.First) * 1000;
+            Console.WriteLine(string.Create(inv,
+                $"| {row} | {Med(list, s => s.Wall):F1} | {Med(list, s => s.Decode):F1} | {Med(list, s => s.Prefill):F1} | {Med(list, s => s.Wall - s.Decode):F2} | {Med(list, s => (s.Wall - s.Decode) / s.Tokens * 1000):F1} | {Med(list, s => s.First):F1} | {Med(list, s => s.Tail):F3} | {Med(list, s => s.Tokens):F0} | {Med(list, Rate):F1} | {Ratio(Rate):F3} | {Med(list, AfterFirst):F1} | {Ratio(AfterFirst):F3} |"));
+        }
+
+        var message = new[] { new ChatMessage(ChatRole.User, BenchCommand.Prompts[3]) };
+        Console.WriteLine(string.Create(inv, $"scheduler hand-off (posted -> running on the scheduler thread, idle scheduler): median {BenchMath.Median(handoff):F3} ms, max {handoff.Max():F3} ms"));
+        Console.WriteLine(string.Create(inv, $"prompt formatting + tokenization: {Micro(() => client.TokenizePrompt(message, chat), 500):F1} µs; settings mapping: {Micro(() => GenerationSettingsMapper.Map(chat, clientOptions, client.StopTokens, client), 2000):F2} µs"));
+    }
+
+    private static double Med(List<Sample> list, Func<Sample, double> value) => BenchMath.Median(list.Select(value).Where(double.IsFinite).DefaultIfEmpty(double.NaN));
+
+    private static double MedianFinite(IEnumerable<double> values) => BenchMath.Median(values.Where(double.IsFinite).DefaultIfEmpty(double.NaN));
+
+    private static double Ms(long from) => Stopwatch.GetElapsedTime(from).TotalMilliseconds;
+
+    private static double Micro(Action action, int repeats)
+    {
+        action();
+        long t = Stopwatch.GetTimestamp();
+        for (int i = 0; i < repeats; i++)
+        {
+            action();
+        }
+
+        return Stopwatch.GetElapsedTime(t).TotalMicroseconds / repeats;
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private sealed record Sample(double Wall, double Decode, double Prefill, double First, double Tail, int Tokens);
+
+    /// <summary>The bench-raw greedy loop (full prefill, argmax over the logits), with its decodes timed apart.</summary>
+    private sealed class RawLoop : IDisposable
+    {
+        private readonly LLamaWeights _weights;
+        private readonly LLamaContext _context;
+        private readonly LLamaBatch _batch = new();
+
+        public RawLoop(string path, int threads)
+        {
+            var parameters = new ModelParams(path) { ContextSize = 2048, BatchSize = 512, UBatchSize = 512, SeqMax = 1, Threads = threads, BatchThreads = threads };
+            _weights = LLamaWeights.LoadFromFile(parameters);
+            _context = _weights.CreateContext(parameters);
+        }
+
+        public Sample Generate(int[] prompt, int maxTokens)
+        {
+            var handle = _context.NativeHandle;
+            handle.MemoryClear();
+            long t0 = Stopwatch.GetTimestamp();
+            _batch.Clear();
+            for (int i = 0; i < prompt.Length; i++)
+            {
+                _batch.Add((LLamaToken)prompt[i], i, LLamaSeqId.Zero, i == prompt.Length - 1);
+            }
+
+            double prefill = Decode(handle), decode = prefill, first = double.NaN;
+            int position = prompt.Length, generated = 0;
+            var logits = handle.GetLogitsIth(_batch.TokenCount - 1);
+            while (generated < maxTokens)
+            {
+                int best = 0;
+                for (int i = 1; i < logits.Length; i++)
+                {
+                    best = logits[i] > logits[best] ? i : best;
+                }
+
+                first = generated++ == 0 ? Ms(t0) : first;
+                if (((LLamaToken)best).IsEndOfGeneration(_weights.Vocab) || generated == maxTokens)
+                {
+                    break;
+                }
+
+                _batch.Clear();
+                _batch.Add((LLamaToken)best, position++, LLamaSeqId.Zero, true);
+                decode += Decode(handle);
+                logits = handle.GetLogitsIth(0);
+            }
+
+            return new Sample(Ms(t0), decode, prefill, first, 0, generated);
+        }
+
+        public void Dispose()
+        {
+            _context.Dispose();
+            _weights.Dispose();
+        }
+
+        private double Decode(SafeLLamaContextHandle handle)
+        {
+            long started = Stopwatch.GetTimestamp();
+            var result = handle.Decode(_batch);
+            return result == DecodeResult.Ok ? Ms(started) : throw new InvalidOperationException($"decode failed: {result}");
+        }
+    }
+}
