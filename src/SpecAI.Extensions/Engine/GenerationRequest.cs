@@ -67,13 +67,16 @@ internal sealed class GenerationRequest : ITreeTarget
 
     public int VocabularySize { get; }
 
-    /// <summary>Draft source other than the draft model (prompt lookup, prediction, custom); null when none.</summary>
-    public IDraftSource? Drafter { get; set; }
+    /// <summary>
+    /// The request's draft sources in drafting order (a custom source, prompt lookup or the prediction first, then the
+    /// draft model where the mode uses one); each drafts on the same tree and hears every commit.
+    /// </summary>
+    public List<IDraftSource> DraftSources { get; } = new();
 
-    /// <summary>Whether the draft model drafts for this request (after <see cref="Drafter"/>, if any).</summary>
+    /// <summary>Whether the request holds sequences in the draft model's KV cache (the engine's <see cref="ModelDraftSource"/> is one of its sources).</summary>
     public bool UsesDraftModel { get; set; }
 
-    public bool HasDrafter => Drafter is not null || UsesDraftModel;
+    public bool HasDrafter => DraftSources.Count > 0;
 
     public int MaxBranchCount { get; }
 
@@ -110,8 +113,8 @@ internal sealed class GenerationRequest : ITreeTarget
     /// <summary>The error that ended the request during a step (its own verification failed); null otherwise.</summary>
     public Exception? Error { get; private set; }
 
-    /// <summary>The job of the current step in the draft model's batched pass; null when the model does not draft this step.</summary>
-    public Drafting.DraftJob? DraftJob { get; set; }
+    /// <summary>The request's share of the current step's drafting; null when it has no draft source or only prefills.</summary>
+    public DraftStep? DraftStep { get; set; }
 
     public void Finish() => IsFinished = true;
 
