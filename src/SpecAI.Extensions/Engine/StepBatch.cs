@@ -214,7 +214,11 @@ internal sealed class StepBatch
 
         long started = _time.GetTimestamp();
         _nextSource.Clear();
-        _nextSource.AddRange(Enumerable.Repeat(0, _drafting.Count));
+        for (int i = 0; i < _drafting.Count; i++)
+        {
+            _nextSource.Add(0);
+        }
+
         while (NextReadySource() is { } source)
         {
             _group.Clear();

@@ -59,6 +59,94 @@ public class CustomDraftSourceTests
         Assert.Throws<ArgumentException>(() => new EngineTestKit(12).Generate([1, 2], settings));
     }
 
+    [Fact]
+    public async Task SharedBatchedSource_DraftsForConcurrentRequestsInOnePass_AndHearsEachCommit()
+    {
+        var prompts = Enumerable.Range(0, 6).Select(i => new[] { 1 + i % 5, 2, 3 + i % 3, i % 7 }).ToArray();
+        var settings = new GenerationSettings { Sampling = SamplingOptions.Greedy, MaxTokens = 20, Mode = SpeculationMode.DraftModel, DraftLength = 3 };
+
+        // Greedy verification keeps the target's greedy answer whatever is drafted.
+        var plain = new EngineTestKit(16);
+        var expected = prompts.Select(p => plain.Generate(p, settings with { Mode = SpeculationMode.None })).ToArray();
+
+        var source = new RepeatingBatchSource();
+        var engine = new SpeculativeEngine(new EngineTestKit(16).Target, source);
+        var scheduler = new GenerationScheduler(new GenerationSchedulerOptions { MaxConcurrentRequests = 8 });
+        using (scheduler)
+        {
+            scheduler.Attach(engine);
+            var answers = await Task.WhenAll(prompts.Select(p => Collect(scheduler.GenerateAsync(p, settings, new SpeculationStatistics())))).WaitAsync(TimeSpan.FromSeconds(60));
+            for (int i = 0; i < prompts.Length; i++)
+            {
+                Assert.Equal(expected[i], answers[i]);
+            }
+        }
+
+        Assert.True(source.LargestPass > 1, $"largest pass {source.LargestPass}");
+        Assert.True(source.Drafted > 0);
+        Assert.Empty(source.Unheard);
+        Assert.Equal(0, source.HeardTwice);
+    }
+
+    private static async Task<int[]> Collect(IAsyncEnumerable<int> tokens)
+    {
+        var list = new List<int>();
+        await foreach (int token in tokens.ConfigureAwait(false))
+        {
+            list.Add(token);
+        }
+
+        return [.. list];
+    }
+
+    /// <summary>One instance for every request (the engine's source): drafts for all in one call and checks each drafted step is committed once.</summary>
+    private sealed class RepeatingBatchSource : IDraftSource
+    {
+        public int LargestPass { get; private set; }
+
+        public int Drafted { get; private set; }
+
+        public int HeardTwice { get; private set; }
+
+        public HashSet<DraftStep> Unheard { get; } = [];
+
+        private readonly HashSet<DraftStep> _heard = [];
+
+        public void DraftBatch(IReadOnlyList<DraftStep> steps)
+        {
+            LargestPass = Math.Max(LargestPass, steps.Count(s => s.DraftLength > 0));
+            foreach (var step in steps)
+            {
+                if (step.DraftLength > 0)
+                {
+                    Draft(step.Request, step.Tree, step.DraftLength);
+                    Unheard.Add(step);
+                }
+            }
+        }
+
+        public void Commit(DraftStep step, int winnerBranch, int pathLength, ReadOnlySpan<int> committed)
+        {
+            Unheard.Remove(step);
+            HeardTwice += _heard.Add(step) ? 0 : 1;
+        }
+
+        public void Draft(DraftRequest request, DraftTree tree, int draftLength)
+        {
+            Drafted++;
+            for (int i = 0; i < draftLength; i++)
+            {
+                tree.Extend(0, request.Committed[^1]);
+            }
+        }
+
+        public void Commit(int winnerBranch, int pathLength, ReadOnlySpan<int> committed) => throw new InvalidOperationException("The engine reports commits per step.");
+
+        public void Reset()
+        {
+        }
+    }
+
     /// <summary>Proposes the next token ids after the last committed one and records every call.</summary>
     private sealed class RecordingSource(int proposals) : IDraftSource
     {
