@@ -37,7 +37,12 @@ internal sealed class GenerationRequest : ITreeTarget
         MaxBranchCount = settings.Mode == SpeculationMode.MultiDraft ? settings.DraftCount : 1;
         MeasuresBound = settings.MeasuresOptimalAcceptance && verifier.IsLossless && !settings.Sampling.IsGreedy && verifier.Scheme != DraftScheme.TopK;
         IsFinished = settings.MaxTokens == 0;
+        _stopText = settings.TextDecoder is { } decoder && settings.StopSequences.Any(s => !string.IsNullOrEmpty(s))
+            ? new StopSequenceMatcher(decoder(), settings.StopSequences)
+            : null;
     }
+
+    private readonly StopSequenceMatcher? _stopText;
 
     public GenerationSettings Settings { get; }
 
@@ -148,6 +153,11 @@ internal sealed class GenerationRequest : ITreeTarget
         foreach (int token in result.Tokens)
         {
             Commit(token);
+            if (IsFinished)
+            {
+                // A text stop sequence may end the answer inside the walk: nothing after it is committed.
+                break;
+            }
         }
 
         foreach (var (optimal, achieved) in result.Bounds)
@@ -213,14 +223,21 @@ internal sealed class GenerationRequest : ITreeTarget
     /// <summary>Returns the draft tree's vocabulary-sized buffers (the request is done).</summary>
     public void ReleaseBuffers() => Tree.Release();
 
+    /// <summary>Commits one token and decides here, and only here, whether the generation ends (and why).</summary>
     private void Commit(int token)
     {
         Tokens.Add(token);
         _emitted.Enqueue(token);
         Generated++;
-        if (Settings.StopTokens.Contains(token) || Generated >= Settings.MaxTokens || Tokens.Count >= ContextLimit)
+        var reason = Settings.StopTokens.Contains(token) ? GenerationStopReason.EndOfGeneration
+            : _stopText?.Add(token) == true ? GenerationStopReason.StopSequence
+            : Generated >= Settings.MaxTokens ? GenerationStopReason.MaxTokens
+            : Tokens.Count >= ContextLimit ? GenerationStopReason.ContextFull
+            : GenerationStopReason.None;
+        if (reason != GenerationStopReason.None)
         {
             IsFinished = true;
+            Statistics.RecordStop(reason, Generated);
         }
     }
 }

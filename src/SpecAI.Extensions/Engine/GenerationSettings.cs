@@ -72,6 +72,15 @@ public sealed record GenerationSettings
     /// <summary>Tokens that end the generation (end-of-generation); committed and then generation stops.</summary>
     public IReadOnlySet<int> StopTokens { get; init; } = new HashSet<int>();
 
+    /// <summary>
+    /// Texts that end the generation: the engine decodes each committed token with <see cref="TextDecoder"/> and stops at
+    /// the token whose text completes one of them (the text itself is left to the caller to trim). Empty by default.
+    /// </summary>
+    public IReadOnlyList<string> StopSequences { get; init; } = [];
+
+    /// <summary>Creates the decoder (one per generation) that <see cref="StopSequences"/> are matched through; required when there are any.</summary>
+    public Func<ITokenTextDecoder>? TextDecoder { get; init; }
+
     /// <summary>Optional constraint (grammar) applied to both draft and target distributions.</summary>
     public ITokenConstraint? Constraint { get; init; }
 
@@ -148,6 +157,12 @@ public sealed record GenerationSettings
     public void Validate()
     {
         Sampling.Validate();
+        ArgumentNullException.ThrowIfNull(StopSequences, nameof(StopSequences));
+        if (TextDecoder is null && StopSequences.Any(s => !string.IsNullOrEmpty(s)))
+        {
+            throw new ArgumentException($"{nameof(StopSequences)} are matched on the decoded text: set {nameof(TextDecoder)} too.", nameof(TextDecoder));
+        }
+
         if (MaxTokens < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be >= 0.");
