@@ -65,7 +65,7 @@ public sealed partial class SpeculativeChatClient : IChatClient
             _constraints = new RequestConstraints(() => TokenTexts, _stopTokens, _formatter.ToolFormat);
             _judge = Judge.JudgeHeadLoader.Load(_options.JudgeHeadPath, _target, _logger);
             _embeddings = new Lazy<Gguf.GgufTokenEmbeddings>(() => Gguf.GgufTokenEmbeddings.Open(_target.Path));
-            _assembler = new ChatResponseAssembler(_stopTokens, () => new LLamaTokenTextDecoder(_target.Weights), _options.ModelId ?? _target.ModelName);
+            _assembler = new ChatResponseAssembler(() => new LLamaTokenTextDecoder(_target.Weights), _options.ModelId ?? _target.ModelName);
         }
         catch
         {
@@ -306,6 +306,12 @@ public sealed partial class SpeculativeChatClient : IChatClient
         if (GenerationSettingsMapper.Prediction(options) is { Length: > 0 } prediction)
         {
             settings = settings with { PredictedTokens = _target.Weights.Tokenize(prediction, false, false, Encoding.UTF8).Select(t => (int)t).ToArray() };
+        }
+
+        if (options?.StopSequences is { Count: > 0 } stops)
+        {
+            // The engine ends the answer at a stop sequence in its commit, reading the text through this decoder.
+            settings = settings with { StopSequences = [.. stops], TextDecoder = () => new LLamaTokenTextDecoder(_target.Weights) };
         }
 
         return settings.Constraint is null && _constraints.For(options) is { } constraint ? settings with { Constraint = constraint } : settings;

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using SpecAI.Extensions.ChatClient.Tools;
+using SpecAI.Extensions.Engine;
 
 
 namespace SpecAI.Extensions.ChatClient;
@@ -10,30 +11,32 @@ namespace SpecAI.Extensions.ChatClient;
 /// buffer -> text updates with running speculation counters, then tool calls, then one update with the usage
 /// and the finish reason. Every update carries the same response id, message id, creation time and model id.
 /// </summary>
+/// <remarks>
+/// It only assembles: the engine decides where the answer ends (stop token, text stop sequence, token limit) in its
+/// commit and reports why in the request's <see cref="SpeculationStatistics.StopReason"/>. The stop-sequence filter
+/// here only holds back text that may still become a stop sequence and trims the sequence off.
+/// </remarks>
 internal sealed class ChatResponseAssembler
 {
-    private readonly IReadOnlySet<int> _endOfGeneration;
     private readonly Func<ITokenTextDecoder> _decoders;
     private readonly string? _modelId;
 
     /// <summary>Creates an assembler.</summary>
-    /// <param name="endOfGeneration">Tokens that end the answer (never shown).</param>
     /// <param name="decoders">Creates one detokenizer per answer.</param>
     /// <param name="modelId">Model id reported on every update.</param>
-    public ChatResponseAssembler(IReadOnlySet<int> endOfGeneration, Func<ITokenTextDecoder> decoders, string? modelId)
+    public ChatResponseAssembler(Func<ITokenTextDecoder> decoders, string? modelId)
     {
-        _endOfGeneration = endOfGeneration;
         _decoders = decoders;
         _modelId = modelId;
     }
 
     /// <summary>Assembles the updates of one answer.</summary>
-    /// <param name="tokens">The generated tokens (stopping early cancels the generation).</param>
+    /// <param name="tokens">The generated tokens, ending where the engine ended the answer.</param>
     /// <param name="promptTokens">Prompt length, for the usage.</param>
-    /// <param name="stopSequences">Texts that end the answer (never shown).</param>
+    /// <param name="stopSequences">Texts the engine ends the answer at (trimmed off here, never shown).</param>
     /// <param name="tools">The request's tool names (empty: no tool calls are parsed).</param>
     /// <param name="toolFormat">The tool-call format to parse.</param>
-    /// <param name="statistics">The request's live counters.</param>
+    /// <param name="statistics">The request's live counters, and why the engine ended it.</param>
     /// <param name="cancellationToken">Cancels the answer.</param>
     /// <returns>The updates.</returns>
     public async IAsyncEnumerable<ChatResponseUpdate> AssembleAsync(
@@ -67,10 +70,10 @@ internal sealed class ChatResponseAssembler
         {
             generated++;
             firstToken = generated == 1 ? System.Diagnostics.Stopwatch.GetTimestamp() : firstToken;
-            if (_endOfGeneration.Contains(token))
+            if (statistics.StopReason == GenerationStopReason.EndOfGeneration && generated == statistics.StoppedAfterTokens)
             {
-                finish = ChatFinishReason.Stop;
-                break;
+                // The engine ended the answer on this stop token: it is counted, never shown.
+                continue;
             }
 
             decoder.Add(token);
@@ -89,13 +92,9 @@ internal sealed class ChatResponseAssembler
                 };
                 yield return update;
             }
-
-            if (filter.Stopped)
-            {
-                finish = ChatFinishReason.Stop;
-                break;
-            }
         }
+
+        finish = statistics.StopReason is GenerationStopReason.EndOfGeneration or GenerationStopReason.StopSequence ? ChatFinishReason.Stop : finish;
 
         if (!filter.Stopped)
         {

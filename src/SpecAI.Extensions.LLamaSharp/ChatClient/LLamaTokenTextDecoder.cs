@@ -1,5 +1,6 @@
 using System.Text;
 using LLama;
+using SpecAI.Extensions.Engine;
 
 namespace SpecAI.Extensions.ChatClient;
 

@@ -44,6 +44,20 @@ public sealed class CombinedDraftSource : IDraftSource
     }
 
     /// <inheritdoc />
+    public void DraftBatch(IReadOnlyList<DraftStep> steps)
+    {
+        First.DraftBatch(steps);
+        Rest.DraftBatch(steps);
+    }
+
+    /// <inheritdoc />
+    public void Commit(DraftStep step, int winnerBranch, int pathLength, ReadOnlySpan<int> committed)
+    {
+        First.Commit(step, winnerBranch, pathLength, committed);
+        Rest.Commit(step, winnerBranch, pathLength, committed);
+    }
+
+    /// <inheritdoc />
     public void Reset()
     {
         First.Reset();

@@ -29,9 +29,10 @@ public sealed class ModelDraftSource : IDraftSource
     private readonly ModelMemory _memory;
     private readonly VocabularyDrafting? _mapped;
     private readonly DecodeBatch _batch = new();
-    private readonly List<(DraftJob Job, int Node)> _rows = new();
+    private readonly List<(DraftStep Job, int Node)> _rows = new();
     private readonly List<int> _sequences = new();
-    private readonly DraftJob[] _single = new DraftJob[1];
+    private readonly DraftStep[] _single = new DraftStep[1];
+    private readonly List<DraftStep> _pass = new();
     private int[] _candidates = new int[16];
     private double[] _scratch = Array.Empty<double>();
     private SequenceSlot? _singleSlot;
@@ -80,7 +81,7 @@ public sealed class ModelDraftSource : IDraftSource
 
         var history = (IReadOnlyList<int>?)_singleBridge?.Sync(request.Committed, request.Committed.Count) ?? request.Committed;
         _singleSlot ??= _memory.Acquire(history, history.Count - 1);
-        _single[0] = new DraftJob(request, tree, _singleSlot, Math.Min(draftLength, (Session.ContextSize - history.Count) / tree.BranchCount)) { Bridge = _singleBridge, ContextLimit = Session.ContextSize };
+        _single[0] = new DraftStep(request, tree, _singleSlot, Math.Min(draftLength, (Session.ContextSize - history.Count) / tree.BranchCount)) { Bridge = _singleBridge, ContextLimit = Session.ContextSize };
         DraftAll(_single);
     }
 
@@ -89,7 +90,7 @@ public sealed class ModelDraftSource : IDraftSource
     {
         if (_single[0] is { } job)
         {
-            Commit(job, winnerBranch, pathLength, committed);
+            Keep(job, winnerBranch, pathLength, committed);
             _single[0] = null!;
         }
     }
@@ -101,7 +102,7 @@ public sealed class ModelDraftSource : IDraftSource
     internal DraftTokenBridge? CreateBridge() => _mapped is null ? null : Vocabulary!.CreateTokenBridge();
 
     /// <summary>Drafts the trees of several requests together (and catches prefill-only jobs up).</summary>
-    internal void DraftAll(IReadOnlyList<DraftJob> jobs)
+    private void DraftAll(IReadOnlyList<DraftStep> jobs)
     {
         int vocabulary = Math.Max(Session.VocabularySize, Vocabulary?.Target.Count ?? 0);
         if (_scratch.Length < vocabulary)
@@ -117,7 +118,7 @@ public sealed class ModelDraftSource : IDraftSource
         {
             if (CatchUp(job))
             {
-                maxLength = Math.Max(maxLength, job.Length);
+                maxLength = Math.Max(maxLength, job.DraftLength);
             }
         }
 
@@ -128,7 +129,7 @@ public sealed class ModelDraftSource : IDraftSource
             if (job.Drafts)
             {
                 // The draft model may be recurrent too: before its drafts are decoded (and the slot forked).
-                _memory.PrepareRollback(job.Slot, job.Length, job.Tree.BranchCount);
+                _memory.PrepareRollback(job.Slot, job.DraftLength, job.Tree.BranchCount);
             }
 
             if (job.Drafts && job.Tree.BranchCount > 1)
@@ -157,7 +158,7 @@ public sealed class ModelDraftSource : IDraftSource
             _depth = depth;
             foreach (var job in jobs)
             {
-                if (!job.Drafts || depth <= job.Prefix || depth >= job.Length)
+                if (!job.Drafts || depth <= job.Prefix || depth >= job.DraftLength)
                 {
                     continue;
                 }
@@ -214,7 +215,7 @@ public sealed class ModelDraftSource : IDraftSource
     /// Queues the rows that bring the job's slot up to its committed tokens (as the draft's tokens), then any
     /// looked-up prefix, with logits at the tip; returns whether the job drafts this step.
     /// </summary>
-    private bool CatchUp(DraftJob job)
+    private bool CatchUp(DraftStep job)
     {
         var committed = job.Request.Committed;
         int n = committed.Count;
@@ -226,7 +227,7 @@ public sealed class ModelDraftSource : IDraftSource
             throw new InvalidOperationException("A draft model can continue a drafted prefix only on a single-branch tree.");
         }
 
-        bool drafts = job.PrefillTo == 0 && job.Length > job.Prefix;
+        bool drafts = job.PrefillTo == 0 && job.DraftLength > job.Prefix;
         int synced = job.PrefillTo > 0 ? Math.Min(job.PrefillTo, n) : n;
         var history = (IReadOnlyList<int>?)job.Bridge?.Sync(committed, synced) ?? committed;
         int count = job.Bridge is null ? synced : history.Count;
@@ -261,8 +262,52 @@ public sealed class ModelDraftSource : IDraftSource
         return true;
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// The engine's draft model drafts for all the requests that hold its sequences in one batch per depth (and catches prompt
+    /// chunks up in the same batches); a step without such sequences (the source used on its own) goes through <see cref="Draft"/>,
+    /// one conversation at a time.
+    /// </remarks>
+    public void DraftBatch(IReadOnlyList<DraftStep> steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        _pass.Clear();
+        foreach (var step in steps)
+        {
+            if (step.HasSlot && (step.DraftLength > 0 || step.PrefillTo > 0))
+            {
+                step.InModelPass = true;
+                _pass.Add(step);
+            }
+            else if (!step.HasSlot && step.DraftLength > 0)
+            {
+                Draft(step.Request, step.Tree, step.DraftLength);
+            }
+        }
+
+        if (_pass.Count > 0)
+        {
+            DraftAll(_pass);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Keeps the branch the target followed, trimmed to what is committed, in the request's sequences.</remarks>
+    public void Commit(DraftStep step, int winnerBranch, int pathLength, ReadOnlySpan<int> committed)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        if (step.InModelPass && step.DraftLength > 0)
+        {
+            Keep(step, winnerBranch, pathLength, committed);
+        }
+        else if (!step.HasSlot)
+        {
+            Commit(winnerBranch, pathLength, committed);
+        }
+    }
+
     /// <summary>Keeps the branch the target followed, trimmed to what is committed, in the job's slot.</summary>
-    internal void Commit(DraftJob job, int winnerBranch, int pathLength, ReadOnlySpan<int> committed)
+    private void Keep(DraftStep job, int winnerBranch, int pathLength, ReadOnlySpan<int> committed)
     {
         if (job.Bridge is not null)
         {
@@ -275,14 +320,14 @@ public sealed class ModelDraftSource : IDraftSource
         _memory.Commit(job.Slot, winnerBranch, valid, committed, drafted: job.DecodedDepth > 0, job.Request.Statistics);
     }
 
-    private void AddRow(DraftJob job, int token, int position, int sequence, int node)
+    private void AddRow(DraftStep job, int token, int position, int sequence, int node)
     {
         _sequences.Clear();
         _sequences.Add(sequence);
         AddRows(job, token, position, CollectionsMarshal.AsSpan(_sequences), node);
     }
 
-    private void AddRows(DraftJob job, int token, int position, ReadOnlySpan<int> sequences, int node)
+    private void AddRows(DraftStep job, int token, int position, ReadOnlySpan<int> sequences, int node)
     {
         if (_batch.Count == Session.MaxBatchSize)
         {
@@ -304,7 +349,7 @@ public sealed class ModelDraftSource : IDraftSource
         long decodeStart = Stopwatch.GetTimestamp();
         Session.Decode(_batch);
         var elapsed = Stopwatch.GetElapsedTime(decodeStart);
-        DraftJob? last = null;
+        DraftStep? last = null;
         for (int row = 0; row < _rows.Count; row++)
         {
             var (job, node) = _rows[row];
@@ -349,7 +394,7 @@ public sealed class ModelDraftSource : IDraftSource
     }
 
     // q of the node's children; when ranked (temperature 0), a softmax of the adjusted logits used only to rank.
-    private static void DraftDistribution(DraftJob job, int nodeIndex, ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int generatedCount)
+    private static void DraftDistribution(DraftStep job, int nodeIndex, ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int generatedCount)
     {
         TokenDistribution q = job.Tree.RentChildDistribution(nodeIndex);
         if (job.Ranked)
@@ -362,7 +407,7 @@ public sealed class ModelDraftSource : IDraftSource
         }
     }
 
-    private void ExtendNode(DraftJob job, int nodeIndex)
+    private void ExtendNode(DraftStep job, int nodeIndex)
     {
         var tree = job.Tree;
         var node = tree.Nodes[nodeIndex];

@@ -40,7 +40,7 @@ internal sealed class VocabularyDrafting
     /// drafting never continues one), and the draft's tokens, which may outnumber the target's, must fit the
     /// request's share of the KV cache.
     /// </summary>
-    public bool Prepare(DraftJob job, bool drafts, int count)
+    public bool Prepare(DraftStep job, bool drafts, int count)
     {
         job.Bridge!.Drafted.Clear();
         var tree = job.Tree;
@@ -51,14 +51,14 @@ internal sealed class VocabularyDrafting
             drafts = node.DraftToken >= 0;
         }
 
-        return drafts && count >= 1 && count + job.Length * tree.BranchCount <= job.ContextLimit;
+        return drafts && count >= 1 && count + job.DraftLength * tree.BranchCount <= job.ContextLimit;
     }
 
     /// <summary>The draft id of a drafted target token (-1: the draft has none, so nothing is drafted below it).</summary>
     public int ToDraft(int targetToken) => _vocabulary.Map!.ToDraft(targetToken);
 
     /// <summary>Whether a text-drafting job's last drafted token should be decoded at <paramref name="depth"/> (it is text and the newest).</summary>
-    public bool ContinuesText(DraftJob job, int depth)
+    public bool ContinuesText(DraftStep job, int depth)
     {
         var drafted = job.Bridge!.Drafted;
         return drafted.Count == depth && _vocabulary.Draft.IsText(drafted[^1]);
@@ -70,7 +70,7 @@ internal sealed class VocabularyDrafting
     /// deterministic draft x with probability p(x), which the most likely token maximises when the draft
     /// resembles the target; any choice keeps the output lossless.
     /// </summary>
-    public void DrawText(DraftJob job, ReadOnlySpan<float> draftLogits)
+    public void DrawText(DraftStep job, ReadOnlySpan<float> draftLogits)
     {
         var bridge = job.Bridge!;
         var request = job.Request;
@@ -96,11 +96,11 @@ internal sealed class VocabularyDrafting
     }
 
     /// <summary>Text drafting: the draft's text as target tokens, one deterministic branch in the tree.</summary>
-    public void FinishText(DraftJob job)
+    public void FinishText(DraftStep job)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         _proposed.Clear();
-        _vocabulary.TextConverter!.Convert(job.Request.Committed, job.Bridge!.Drafted, job.Length, _proposed);
+        _vocabulary.TextConverter!.Convert(job.Request.Committed, job.Bridge!.Drafted, job.DraftLength, _proposed);
         foreach (int token in _proposed)
         {
             job.Tree.Nodes[job.Tree.Extend(0, token)].DraftToken = -1;
@@ -114,7 +114,7 @@ internal sealed class VocabularyDrafting
     /// was drafted on its branch; it keeps the longest prefix that agrees with the draft tokens of the new
     /// committed ones.
     /// </summary>
-    public void Commit(DraftJob job, int winnerBranch, ModelMemory memory)
+    public void Commit(DraftStep job, int winnerBranch, ModelMemory memory)
     {
         var bridge = job.Bridge!;
         var history = bridge.Sync(job.Request.Committed, job.Request.Committed.Count);

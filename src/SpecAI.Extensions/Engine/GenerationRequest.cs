@@ -37,7 +37,12 @@ internal sealed class GenerationRequest : ITreeTarget
         MaxBranchCount = settings.Mode == SpeculationMode.MultiDraft ? settings.DraftCount : 1;
         MeasuresBound = settings.MeasuresOptimalAcceptance && verifier.IsLossless && !settings.Sampling.IsGreedy && verifier.Scheme != DraftScheme.TopK;
         IsFinished = settings.MaxTokens == 0;
+        _stopText = settings.TextDecoder is { } decoder && settings.StopSequences.Any(s => !string.IsNullOrEmpty(s))
+            ? new StopSequenceMatcher(decoder(), settings.StopSequences)
+            : null;
     }
+
+    private readonly StopSequenceMatcher? _stopText;
 
     public GenerationSettings Settings { get; }
 
@@ -67,13 +72,16 @@ internal sealed class GenerationRequest : ITreeTarget
 
     public int VocabularySize { get; }
 
-    /// <summary>Draft source other than the draft model (prompt lookup, prediction, custom); null when none.</summary>
-    public IDraftSource? Drafter { get; set; }
+    /// <summary>
+    /// The request's draft sources in drafting order (a custom source, prompt lookup or the prediction first, then the
+    /// draft model where the mode uses one); each drafts on the same tree and hears every commit.
+    /// </summary>
+    public List<IDraftSource> DraftSources { get; } = new();
 
-    /// <summary>Whether the draft model drafts for this request (after <see cref="Drafter"/>, if any).</summary>
+    /// <summary>Whether the request holds sequences in the draft model's KV cache (the engine's <see cref="ModelDraftSource"/> is one of its sources).</summary>
     public bool UsesDraftModel { get; set; }
 
-    public bool HasDrafter => Drafter is not null || UsesDraftModel;
+    public bool HasDrafter => DraftSources.Count > 0;
 
     public int MaxBranchCount { get; }
 
@@ -110,8 +118,8 @@ internal sealed class GenerationRequest : ITreeTarget
     /// <summary>The error that ended the request during a step (its own verification failed); null otherwise.</summary>
     public Exception? Error { get; private set; }
 
-    /// <summary>The job of the current step in the draft model's batched pass; null when the model does not draft this step.</summary>
-    public Drafting.DraftJob? DraftJob { get; set; }
+    /// <summary>The request's share of the current step's drafting; null when it has no draft source or only prefills.</summary>
+    public DraftStep? DraftStep { get; set; }
 
     public void Finish() => IsFinished = true;
 
@@ -145,6 +153,11 @@ internal sealed class GenerationRequest : ITreeTarget
         foreach (int token in result.Tokens)
         {
             Commit(token);
+            if (IsFinished)
+            {
+                // A text stop sequence may end the answer inside the walk: nothing after it is committed.
+                break;
+            }
         }
 
         foreach (var (optimal, achieved) in result.Bounds)
@@ -210,14 +223,21 @@ internal sealed class GenerationRequest : ITreeTarget
     /// <summary>Returns the draft tree's vocabulary-sized buffers (the request is done).</summary>
     public void ReleaseBuffers() => Tree.Release();
 
+    /// <summary>Commits one token and decides here, and only here, whether the generation ends (and why).</summary>
     private void Commit(int token)
     {
         Tokens.Add(token);
         _emitted.Enqueue(token);
         Generated++;
-        if (Settings.StopTokens.Contains(token) || Generated >= Settings.MaxTokens || Tokens.Count >= ContextLimit)
+        var reason = Settings.StopTokens.Contains(token) ? GenerationStopReason.EndOfGeneration
+            : _stopText?.Add(token) == true ? GenerationStopReason.StopSequence
+            : Generated >= Settings.MaxTokens ? GenerationStopReason.MaxTokens
+            : Tokens.Count >= ContextLimit ? GenerationStopReason.ContextFull
+            : GenerationStopReason.None;
+        if (reason != GenerationStopReason.None)
         {
             IsFinished = true;
+            Statistics.RecordStop(reason, Generated);
         }
     }
 }

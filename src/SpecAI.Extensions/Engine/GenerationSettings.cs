@@ -53,8 +53,33 @@ public sealed record GenerationSettings
     /// </remarks>
     public Verification.ISpeculativeVerifier? CustomVerifier { get; init; }
 
+    /// <summary>
+    /// A draft source of your own, drafting first in each step; <see langword="null"/> (the default) for the built-in
+    /// sources. It replaces prompt lookup and the prediction (<see cref="PredictedTokens"/>) as the request's first source;
+    /// where <see cref="Mode"/> uses the draft model, the model fills the rest of the draft length below its drafts.
+    /// </summary>
+    /// <remarks>
+    /// <para>The contract (see <see cref="Drafting.IDraftSource"/>): in every step where the request drafts, the engine calls
+    /// <see cref="Drafting.IDraftSource.DraftBatch"/> (by default one <see cref="Drafting.IDraftSource.Draft"/> per request),
+    /// verifies, and then tells the source about the commit through <see cref="Drafting.IDraftSource.Commit(Drafting.DraftStep, int, int, ReadOnlySpan{int})"/>,
+    /// whatever else drafted. Drafts are verified as deterministic (one-hot q) unless the source rents distributions for its
+    /// nodes. Calls come from the engine's one thread. Ignored in <see cref="SpeculationMode.None"/>; not allowed with
+    /// <see cref="SpeculationMode.MultiDraft"/> or <see cref="SpeculationMode.Judge"/>, whose draft model drafts several branches
+    /// from the root.</para>
+    /// </remarks>
+    public Drafting.IDraftSource? DraftSource { get; init; }
+
     /// <summary>Tokens that end the generation (end-of-generation); committed and then generation stops.</summary>
     public IReadOnlySet<int> StopTokens { get; init; } = new HashSet<int>();
+
+    /// <summary>
+    /// Texts that end the generation: the engine decodes each committed token with <see cref="TextDecoder"/> and stops at
+    /// the token whose text completes one of them (the text itself is left to the caller to trim). Empty by default.
+    /// </summary>
+    public IReadOnlyList<string> StopSequences { get; init; } = [];
+
+    /// <summary>Creates the decoder (one per generation) that <see cref="StopSequences"/> are matched through; required when there are any.</summary>
+    public Func<ITokenTextDecoder>? TextDecoder { get; init; }
 
     /// <summary>Optional constraint (grammar) applied to both draft and target distributions.</summary>
     public ITokenConstraint? Constraint { get; init; }
@@ -132,6 +157,12 @@ public sealed record GenerationSettings
     public void Validate()
     {
         Sampling.Validate();
+        ArgumentNullException.ThrowIfNull(StopSequences, nameof(StopSequences));
+        if (TextDecoder is null && StopSequences.Any(s => !string.IsNullOrEmpty(s)))
+        {
+            throw new ArgumentException($"{nameof(StopSequences)} are matched on the decoded text: set {nameof(TextDecoder)} too.", nameof(TextDecoder));
+        }
+
         if (MaxTokens < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be >= 0.");

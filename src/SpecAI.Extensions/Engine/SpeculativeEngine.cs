@@ -151,6 +151,11 @@ public sealed class SpeculativeEngine
 
         verifier ??= settings.CustomVerifier;
         var mode = settings.Mode;
+        if (settings.DraftSource is not null && mode is SpeculationMode.MultiDraft or SpeculationMode.Judge)
+        {
+            throw new ArgumentException($"A custom draft source (GenerationSettings.DraftSource) drafts one branch before the draft model; mode {mode} drafts several branches from the root. Use mode DraftModel or PromptLookup.", nameof(settings));
+        }
+
         if (mode is SpeculationMode.DraftModel or SpeculationMode.MultiDraft && _draftModel is null)
         {
             throw new InvalidOperationException($"Speculation mode {mode} needs a draft model, and none was configured.");
@@ -192,14 +197,26 @@ public sealed class SpeculativeEngine
 
         verifier ??= VerifierFactory.Create(settings.Verifier, settings.Sampling);
         var request = new GenerationRequest(prompt, settings, statistics, verifier, Target.ContextSize, Target.VocabularySize);
-        request.Drafter = PredictionDrafting.Create(settings, Target.VocabularySize);
+        if (settings.DraftSource is { } custom && mode != SpeculationMode.None)
+        {
+            request.DraftSources.Add(custom);
+        }
+        else if (PredictionDrafting.Create(settings, Target.VocabularySize) is { } prediction)
+        {
+            request.DraftSources.Add(prediction);
+        }
+
         switch (mode)
         {
             case SpeculationMode.DraftModel or SpeculationMode.MultiDraft or SpeculationMode.Judge:
                 UseDraftModel(request, _draftModel!);
                 break;
             case SpeculationMode.PromptLookup:
-                request.Drafter ??= new PromptLookupDraftSource(settings.PromptLookupMaxNgram, settings.PromptLookupMinNgram);
+                if (request.DraftSources.Count == 0)
+                {
+                    request.DraftSources.Add(new PromptLookupDraftSource(settings.PromptLookupMaxNgram, settings.PromptLookupMinNgram));
+                }
+
                 if (settings.CombineLookupWithDraftModel && _draftModel is not null)
                 {
                     UseDraftModel(request, _draftModel);
@@ -303,8 +320,10 @@ public sealed class SpeculativeEngine
         }
     }
 
+    /// <summary>The engine's draft source drafts after the request's own (if any); the draft model also needs sequences of its KV cache.</summary>
     private static void UseDraftModel(GenerationRequest request, IDraftSource draftModel)
     {
+        request.DraftSources.Add(draftModel);
         if (draftModel is ModelDraftSource drafter)
         {
             request.UsesDraftModel = true;
@@ -313,10 +332,6 @@ public sealed class SpeculativeEngine
             request.DraftContextLimit = drafter.Vocabulary is { IsMapped: true }
                 ? Math.Min(drafter.Session.ContextSize, request.ContextLimit + request.ContextLimit / 2)
                 : request.ContextLimit;
-        }
-        else
-        {
-            request.Drafter = request.Drafter is null ? draftModel : new CombinedDraftSource(request.Drafter, draftModel);
         }
     }
 

@@ -19,7 +19,9 @@ internal sealed class StepBatch
     private readonly DecodeBatch _batch = new();
     private readonly List<GenerationRequest> _decoding = new();
     private readonly List<(GenerationRequest Request, int End)> _prefilling = new();
-    private readonly List<DraftJob> _jobs = new();
+    private readonly List<(GenerationRequest Request, DraftStep Step)> _drafting = new();
+    private readonly List<int> _nextSource = new();
+    private readonly List<DraftStep> _group = new();
     private readonly List<int> _sequences = new();
     private DecodeBatch? _prefill;
     private readonly List<(GenerationRequest Request, int Winner, int PathLength)> _verified = new();
@@ -166,52 +168,111 @@ internal sealed class StepBatch
         }
     }
 
+    /// <summary>
+    /// Every request's sources draft in its order on its tree; a source several requests share (the draft model) drafts
+    /// for all of them in one pass, once each of them has reached it.
+    /// </summary>
     private void Draft()
     {
-        _jobs.Clear();
+        _drafting.Clear();
         int maxLength = 0, rows = 0;
+        bool modelDrafts = false, prefill = false;
         foreach (var request in _decoding)
         {
-            int length = request.StepDraftLength;
-            if (length == 0)
+            request.DraftStep = null;
+            if (!request.HasDrafter)
             {
                 continue;
             }
 
+            int length = request.StepDraftLength;
             var draftRequest = new DraftRequest(request.Tokens, request.Generated, request.Verifier.Scheme, request.Processor, request.Random, request.Statistics);
-            request.Drafter?.Draft(draftRequest, request.Tree, length);
-            if (request.UsesDraftModel)
+            request.DraftStep = new DraftStep(draftRequest, request.Tree, request.DraftSlot, length) { Bridge = request.DraftBridge, ContextLimit = request.DraftContextLimit };
+            _drafting.Add((request, request.DraftStep));
+            if (length > 0)
             {
-                request.DraftJob = new DraftJob(draftRequest, request.Tree, request.DraftSlot!, length) { Bridge = request.DraftBridge, ContextLimit = request.DraftContextLimit };
-                _jobs.Add(request.DraftJob);
+                modelDrafts |= request.UsesDraftModel;
+                maxLength = Math.Max(maxLength, length);
+                rows += request.Tree.BranchCount;
             }
-
-            maxLength = Math.Max(maxLength, length);
-            rows += request.Tree.BranchCount;
         }
 
-        bool prefill = false;
         foreach (var (request, end) in _prefilling)
         {
-            if (request.UsesDraftModel)
+            if (request.HasDrafter)
             {
                 var draftRequest = new DraftRequest(request.Tokens, request.Generated, request.Verifier.Scheme, request.Processor, request.Random, request.Statistics);
-                _jobs.Add(new DraftJob(draftRequest, request.Tree, request.DraftSlot!, 0) { PrefillTo = end, Bridge = request.DraftBridge, ContextLimit = request.DraftContextLimit });
-                prefill = true;
+                _drafting.Add((request, new DraftStep(draftRequest, request.Tree, request.DraftSlot, 0) { PrefillTo = end, Bridge = request.DraftBridge, ContextLimit = request.DraftContextLimit }));
+                prefill |= request.UsesDraftModel;
             }
         }
 
-        if (_jobs.Count == 0)
+        if (_drafting.Count == 0)
         {
             return;
         }
 
         long started = _time.GetTimestamp();
-        _drafter!.DraftAll(_jobs);
-        if (maxLength > 0 && !prefill)
+        _nextSource.Clear();
+        for (int i = 0; i < _drafting.Count; i++)
+        {
+            _nextSource.Add(0);
+        }
+
+        while (NextReadySource() is { } source)
+        {
+            _group.Clear();
+            for (int i = 0; i < _drafting.Count; i++)
+            {
+                var sources = _drafting[i].Request.DraftSources;
+                if (_nextSource[i] < sources.Count && ReferenceEquals(sources[_nextSource[i]], source))
+                {
+                    _group.Add(_drafting[i].Step);
+                    _nextSource[i]++;
+                }
+            }
+
+            source.DraftBatch(_group);
+        }
+
+        // The policy learns the draft model's cost per depth (a prompt chunk in the pass would blur it).
+        if (maxLength > 0 && modelDrafts && !prefill)
         {
             _policy.RecordDraft(maxLength, rows, _time.GetElapsedTime(started));
         }
+    }
+
+    /// <summary>A source that is next for some request and not waiting further down another's list; null when all have drafted.</summary>
+    private IDraftSource? NextReadySource()
+    {
+        bool pending = false;
+        for (int i = 0; i < _drafting.Count; i++)
+        {
+            var sources = _drafting[i].Request.DraftSources;
+            if (_nextSource[i] >= sources.Count)
+            {
+                continue;
+            }
+
+            pending = true;
+            var candidate = sources[_nextSource[i]];
+            bool ready = true;
+            for (int j = 0; j < _drafting.Count && ready; j++)
+            {
+                var others = _drafting[j].Request.DraftSources;
+                for (int k = _nextSource[j] + 1; k < others.Count; k++)
+                {
+                    ready &= !ReferenceEquals(others[k], candidate);
+                }
+            }
+
+            if (ready)
+            {
+                return candidate;
+            }
+        }
+
+        return pending ? throw new InvalidOperationException("Draft sources shared by several requests are listed in conflicting orders.") : null;
     }
 
     private void DecodeTarget()
@@ -377,7 +438,7 @@ internal sealed class StepBatch
             foreach (var request in _decoding)
             {
                 request.Tree.Release();
-                request.DraftJob = null;
+                request.DraftStep = null;
             }
         }
     }
@@ -389,15 +450,19 @@ internal sealed class StepBatch
         _target.Commit(slot, winner, tokens.Length - 1, tokens, drafted: request.Tree.DraftedCount > 0, request.Statistics);
         var rollback = slot.RollbackTime;
         slot.RollbackTime = TimeSpan.Zero;
-        if (request.DraftJob is { } job)
+        if (request.DraftStep is { } step)
         {
-            _drafter!.Commit(job, winner, pathLength, tokens);
-            rollback += job.Slot.RollbackTime;
-            job.Slot.RollbackTime = TimeSpan.Zero;
+            // Every source hears every commit, whichever of them drafted.
+            foreach (var source in request.DraftSources)
+            {
+                source.Commit(step, winner, pathLength, tokens);
+            }
         }
-        else if (request.StepDraftLength > 0)
+
+        if (request.DraftSlot is { } draftSlot)
         {
-            request.Drafter?.Commit(winner, pathLength, tokens);
+            rollback += draftSlot.RollbackTime;
+            draftSlot.RollbackTime = TimeSpan.Zero;
         }
 
         if (request.StepDraftLength > 0 && request.HasDrafter)

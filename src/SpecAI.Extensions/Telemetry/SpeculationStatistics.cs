@@ -15,6 +15,8 @@ public sealed class SpeculationStatistics
     private readonly Dictionary<int, (long Count, long Ticks)> _targetBatchCost = new();
     private long _prefillTokens;
     private long _targetCalls, _draftCalls, _prefillCalls, _draftedTokens, _acceptedTokens, _generatedTokens, _lossySteps, _judgeAcceptedTokens;
+    private Engine.GenerationStopReason _stopReason;
+    private int _stoppedAfter;
     private long _targetTicks, _draftTicks, _draftManagedTicks, _verifyTicks, _prefillTicks;
     private double _optimalAcceptanceSum, _achievedAcceptanceSum;
     private long _acceptanceBoundSamples;
@@ -254,6 +256,21 @@ public sealed class SpeculationStatistics
         {
             _draftTicks += elapsed.Ticks;
             _draftManagedTicks += elapsed.Ticks;
+        }
+    }
+
+    /// <summary>Why the engine ended the generation recorded here (<see cref="Engine.GenerationStopReason.None"/> while it runs, or when it was cancelled or failed).</summary>
+    public Engine.GenerationStopReason StopReason { get { lock (_gate) { return _stopReason; } } }
+
+    /// <summary>How many tokens the generation had produced when the engine ended it (the stop token, if any, is the last of them); 0 while it runs.</summary>
+    public int StoppedAfterTokens { get { lock (_gate) { return _stoppedAfter; } } }
+
+    internal void RecordStop(Engine.GenerationStopReason reason, int generated)
+    {
+        lock (_gate)
+        {
+            _stopReason = reason;
+            _stoppedAfter = generated;
         }
     }
 
