@@ -79,23 +79,8 @@ public static class ArchitectureForge
             }
 
             File.Delete(stamp);
-            string tag = Guid.NewGuid().ToString("N");
-            string tmpTarget = $"{target}.{tag}.tmp", tmpDraft = $"{draft}.{tag}.tmp", tmpStamp = $"{stamp}.{tag}.tmp";
-            try
-            {
-                ForgedArchitecturePair pair = Write(arch, options, tmpTarget, tmpDraft);
-                File.Move(tmpDraft, draft, overwrite: true);
-                File.Move(tmpTarget, target, overwrite: true);
-                File.WriteAllText(tmpStamp, fingerprint);
-                File.Move(tmpStamp, stamp, overwrite: true);
-                return pair with { TargetPath = target, DraftPath = draft };
-            }
-            finally
-            {
-                File.Delete(tmpTarget);
-                File.Delete(tmpDraft);
-                File.Delete(tmpStamp);
-            }
+            ForgedArchitecturePair pair = ForgeFiles.WritePair(target, draft, (t, d) => Write(arch, options, t, d), stamp, fingerprint);
+            return pair with { TargetPath = target, DraftPath = draft };
         }
     }
 

@@ -176,20 +176,8 @@ public static class LlamaModelForge
             return FromExisting(options, target, draft);
         }
 
-        string tag = Guid.NewGuid().ToString("N");
-        string tmpTarget = $"{target}.{tag}.tmp", tmpDraft = $"{draft}.{tag}.tmp";
-        try
-        {
-            ForgedFamily family = WriteFamily(options, tmpTarget, tmpDraft);
-            File.Move(tmpDraft, draft, overwrite: true);
-            File.Move(tmpTarget, target, overwrite: true);
-            return family with { TargetPath = target, DraftPath = draft };
-        }
-        finally
-        {
-            File.Delete(tmpTarget);
-            File.Delete(tmpDraft);
-        }
+        ForgedFamily family = ForgeFiles.WritePair(target, draft, (t, d) => WriteFamily(options, t, d));
+        return family with { TargetPath = target, DraftPath = draft };
     }
 
     private static ForgedFamily FromExisting(LlamaFamilyOptions options, string target, string draft)
