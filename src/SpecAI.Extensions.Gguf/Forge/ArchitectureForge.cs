@@ -141,14 +141,7 @@ public static class ArchitectureForge
             Seed = options.Seed,
         };
         var plan = BigramPlan.Create(bigram, vocabulary, null, new ForgeRandom(options.Seed));
-        var stats = new Dictionary<string, GgufValue>
-        {
-            [KeyPrefix + "format_version"] = GgufValue.FromUInt32(FormatVersion),
-            [KeyPrefix + "requested_agreement"] = GgufValue.FromFloat64(options.Agreement),
-            [KeyPrefix + "calibrated_agreement"] = GgufValue.FromFloat64(plan.CalibratedAgreement),
-            [KeyPrefix + "mean_entropy"] = GgufValue.FromFloat64(plan.MeanEntropy),
-            [KeyPrefix + "mean_eos_probability"] = GgufValue.FromFloat64(plan.MeanEndOfSequenceProbability),
-        };
+        var stats = plan.Stats(KeyPrefix, FormatVersion, options.Agreement);
 
         int r = plan.Rank;
         float targetIn = MathF.Sqrt(target.Width), draftIn = MathF.Sqrt(draft.Width / 2f);
