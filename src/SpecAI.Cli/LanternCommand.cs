@@ -291,29 +291,12 @@ internal static class LanternCommand
             {
                 if (position + 1 < tokens.Length)
                 {
-                    sum += LogSoftmaxAt(logits, tokens[position + 1]);
+                    sum += LogSoftmax.At(logits, tokens[position + 1]);
                 }
             });
             return (sum, answer.Count);
         }
 
         public void Dispose() => _session.Dispose();
-
-        private static double LogSoftmaxAt(ReadOnlySpan<float> logits, int token)
-        {
-            double max = double.NegativeInfinity;
-            foreach (float l in logits)
-            {
-                max = Math.Max(max, l);
-            }
-
-            double sum = 0;
-            foreach (float l in logits)
-            {
-                sum += Math.Exp(l - max);
-            }
-
-            return logits[token] - max - Math.Log(sum);
-        }
     }
 }

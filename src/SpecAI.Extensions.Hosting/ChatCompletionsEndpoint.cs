@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -20,20 +19,9 @@ internal sealed class ChatCompletionsEndpoint(OpenAIChatCompletionsOptions optio
     {
         var cancellationToken = context.RequestAborted;
         var logger = context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger<ChatCompletionsEndpoint>() ?? (ILogger)NullLogger.Instance;
-        ChatCompletionRequest request;
-        try
+        var request = await EndpointRequest.ReadAsync(context, ChatCompletionRequestReader.ReadAsync).ConfigureAwait(false);
+        if (request is null)
         {
-            request = await ChatCompletionRequestReader.ReadAsync(context.Request.Body, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OpenAIRequestException error)
-        {
-            ServerTelemetry.Record("bad_request", stream: false);
-            await ErrorWriter.WriteAsync(context.Response, error, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            ServerTelemetry.Record("cancelled", stream: false);
             return;
         }
 
@@ -95,14 +83,8 @@ internal sealed class ChatCompletionsEndpoint(OpenAIChatCompletionsOptions optio
         {
             // The first update is awaited before the 200 goes out, so a full queue or a bad setting still gets its status.
             bool more = await updates.MoveNextAsync().ConfigureAwait(false);
-            var response = context.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no";
-            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-            await response.StartAsync(cancellationToken).ConfigureAwait(false);
-            var writer = new ChatCompletionChunkWriter(response.Body, id, created, (more ? updates.Current.ModelId : null) ?? model, request.IncludeUsage);
+            await EventStream.StartAsync(context, cancellationToken).ConfigureAwait(false);
+            var writer = new ChatCompletionChunkWriter(context.Response.Body, id, created, (more ? updates.Current.ModelId : null) ?? model, request.IncludeUsage);
             try
             {
                 while (more)

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using SpecAI.Extensions.Hosting.Protocol;
@@ -27,14 +26,8 @@ internal static class ChoicesResponder
         {
             // The first update is awaited before the 200 goes out, so a full queue or a bad setting still gets its status.
             bool more = await updates.MoveNextAsync().ConfigureAwait(false);
-            var response = context.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no";
-            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-            await response.StartAsync(cancellationToken).ConfigureAwait(false);
-            var writer = new ChoicesChunkWriter(response.Body, id, created, (more ? updates.Current.Update.ModelId : null) ?? model, n, legacy, includeUsage);
+            await EventStream.StartAsync(context, cancellationToken).ConfigureAwait(false);
+            var writer = new ChoicesChunkWriter(context.Response.Body, id, created, (more ? updates.Current.Update.ModelId : null) ?? model, n, legacy, includeUsage);
             try
             {
                 while (more)

@@ -20,20 +20,9 @@ internal sealed class CompletionsEndpoint(OpenAIChatCompletionsOptions options)
     {
         var cancellationToken = context.RequestAborted;
         var logger = context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger<CompletionsEndpoint>() ?? (ILogger)NullLogger.Instance;
-        CompletionRequest request;
-        try
+        var request = await EndpointRequest.ReadAsync(context, CompletionRequestReader.ReadAsync).ConfigureAwait(false);
+        if (request is null)
         {
-            request = await CompletionRequestReader.ReadAsync(context.Request.Body, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OpenAIRequestException error)
-        {
-            ServerTelemetry.Record("bad_request", stream: false);
-            await ErrorWriter.WriteAsync(context.Response, error, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            ServerTelemetry.Record("cancelled", stream: false);
             return;
         }
 

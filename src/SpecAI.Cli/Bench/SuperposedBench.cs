@@ -191,20 +191,7 @@ internal static class SuperposedBench
         double sum = 0;
         for (int j = 0; j < output.Length; j++)
         {
-            var logits = scorer.GetLogits(prompt.Length - 1 + j);
-            double max = double.NegativeInfinity;
-            foreach (float l in logits)
-            {
-                max = Math.Max(max, l);
-            }
-
-            double z = 0;
-            foreach (float l in logits)
-            {
-                z += Math.Exp(l - max);
-            }
-
-            sum += logits[output[j]] - max - Math.Log(z);
+            sum += LogSoftmax.At(scorer.GetLogits(prompt.Length - 1 + j), output[j]);
         }
 
         return sum;

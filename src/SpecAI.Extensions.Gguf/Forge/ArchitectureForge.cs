@@ -79,23 +79,8 @@ public static class ArchitectureForge
             }
 
             File.Delete(stamp);
-            string tag = Guid.NewGuid().ToString("N");
-            string tmpTarget = $"{target}.{tag}.tmp", tmpDraft = $"{draft}.{tag}.tmp", tmpStamp = $"{stamp}.{tag}.tmp";
-            try
-            {
-                ForgedArchitecturePair pair = Write(arch, options, tmpTarget, tmpDraft);
-                File.Move(tmpDraft, draft, overwrite: true);
-                File.Move(tmpTarget, target, overwrite: true);
-                File.WriteAllText(tmpStamp, fingerprint);
-                File.Move(tmpStamp, stamp, overwrite: true);
-                return pair with { TargetPath = target, DraftPath = draft };
-            }
-            finally
-            {
-                File.Delete(tmpTarget);
-                File.Delete(tmpDraft);
-                File.Delete(tmpStamp);
-            }
+            ForgedArchitecturePair pair = ForgeFiles.WritePair(target, draft, (t, d) => Write(arch, options, t, d), stamp, fingerprint);
+            return pair with { TargetPath = target, DraftPath = draft };
         }
     }
 
@@ -156,14 +141,7 @@ public static class ArchitectureForge
             Seed = options.Seed,
         };
         var plan = BigramPlan.Create(bigram, vocabulary, null, new ForgeRandom(options.Seed));
-        var stats = new Dictionary<string, GgufValue>
-        {
-            [KeyPrefix + "format_version"] = GgufValue.FromUInt32(FormatVersion),
-            [KeyPrefix + "requested_agreement"] = GgufValue.FromFloat64(options.Agreement),
-            [KeyPrefix + "calibrated_agreement"] = GgufValue.FromFloat64(plan.CalibratedAgreement),
-            [KeyPrefix + "mean_entropy"] = GgufValue.FromFloat64(plan.MeanEntropy),
-            [KeyPrefix + "mean_eos_probability"] = GgufValue.FromFloat64(plan.MeanEndOfSequenceProbability),
-        };
+        var stats = plan.Stats(KeyPrefix, FormatVersion, options.Agreement);
 
         int r = plan.Rank;
         float targetIn = MathF.Sqrt(target.Width), draftIn = MathF.Sqrt(draft.Width / 2f);

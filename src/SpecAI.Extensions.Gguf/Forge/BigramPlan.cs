@@ -52,6 +52,19 @@ internal sealed class BigramPlan
     /// <summary>Padding (unused) ids: their embedding rows are zero.</summary>
     public bool[] Padding { get; private set; } = [];
 
+    /// <summary>
+    /// The calibration figures both forges record in each file's metadata under <paramref name="keyPrefix"/>, with the
+    /// forge's <paramref name="formatVersion"/> and the <paramref name="requestedAgreement"/> it was asked for.
+    /// </summary>
+    public Dictionary<string, GgufValue> Stats(string keyPrefix, uint formatVersion, double requestedAgreement) => new()
+    {
+        [keyPrefix + "format_version"] = GgufValue.FromUInt32(formatVersion),
+        [keyPrefix + "requested_agreement"] = GgufValue.FromFloat64(requestedAgreement),
+        [keyPrefix + "calibrated_agreement"] = GgufValue.FromFloat64(CalibratedAgreement),
+        [keyPrefix + "mean_entropy"] = GgufValue.FromFloat64(MeanEntropy),
+        [keyPrefix + "mean_eos_probability"] = GgufValue.FromFloat64(MeanEndOfSequenceProbability),
+    };
+
     /// <summary>Builds the plan over the target's vocabulary; <paramref name="draftHas"/> marks the target ids the draft can propose (null: all).</summary>
     public static BigramPlan Create(LlamaFamilyOptions options, ForgeVocabulary vocabulary, bool[]? draftHas, ForgeRandom random)
     {

@@ -51,14 +51,7 @@ public static class LlamaModelForge
         var map = VocabularyMap.Create(targetVocabulary, draftVocabulary);
         bool[]? draftHas = map.CoversSampledTargetTokens(targetVocabulary) ? null : map.TargetCovered;
         var plan = BigramPlan.Create(options, targetVocabulary, draftHas, new ForgeRandom(options.Seed));
-        var stats = new Dictionary<string, GgufValue>
-        {
-            [KeyPrefix + "format_version"] = GgufValue.FromUInt32(FormatVersion),
-            [KeyPrefix + "requested_agreement"] = GgufValue.FromFloat64(options.Agreement),
-            [KeyPrefix + "calibrated_agreement"] = GgufValue.FromFloat64(plan.CalibratedAgreement),
-            [KeyPrefix + "mean_entropy"] = GgufValue.FromFloat64(plan.MeanEntropy),
-            [KeyPrefix + "mean_eos_probability"] = GgufValue.FromFloat64(plan.MeanEndOfSequenceProbability),
-        };
+        var stats = plan.Stats(KeyPrefix, FormatVersion, options.Agreement);
 
         int nt = options.Target.EmbeddingLength, nd = options.Draft.EmbeddingLength, r = plan.Rank;
         float targetIn = MathF.Sqrt(nt), draftIn = MathF.Sqrt(nd / 2f);
@@ -176,20 +169,8 @@ public static class LlamaModelForge
             return FromExisting(options, target, draft);
         }
 
-        string tag = Guid.NewGuid().ToString("N");
-        string tmpTarget = $"{target}.{tag}.tmp", tmpDraft = $"{draft}.{tag}.tmp";
-        try
-        {
-            ForgedFamily family = WriteFamily(options, tmpTarget, tmpDraft);
-            File.Move(tmpDraft, draft, overwrite: true);
-            File.Move(tmpTarget, target, overwrite: true);
-            return family with { TargetPath = target, DraftPath = draft };
-        }
-        finally
-        {
-            File.Delete(tmpTarget);
-            File.Delete(tmpDraft);
-        }
+        ForgedFamily family = ForgeFiles.WritePair(target, draft, (t, d) => WriteFamily(options, t, d));
+        return family with { TargetPath = target, DraftPath = draft };
     }
 
     private static ForgedFamily FromExisting(LlamaFamilyOptions options, string target, string draft)

@@ -17,20 +17,7 @@ internal static class ChatCompletionRequestReader
     /// <exception cref="OpenAIRequestException">The body is not valid JSON or a parameter is invalid.</exception>
     public static async Task<ChatCompletionRequest> ReadAsync(Stream body, CancellationToken cancellationToken)
     {
-        JsonDocument document;
-        try
-        {
-            document = await JsonDocument.ParseAsync(body, default, cancellationToken).ConfigureAwait(false);
-        }
-        catch (JsonException ex)
-        {
-            throw new OpenAIRequestException(400, $"The request body is not valid JSON: {ex.Message}", null, code: "invalid_json", innerException: ex);
-        }
-
-        using (document)
-        {
-            return Read(document.RootElement);
-        }
+        return await CompletionFields.ParseAsync(body, Read, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads a parsed body (values are cloned: the document may be disposed afterwards).</summary>
@@ -41,22 +28,11 @@ internal static class ChatCompletionRequestReader
         Object(root, "body");
         var messages = ChatMessageReader.Read(Required(root, "messages", "messages"));
         var options = new ChatOptions();
-        if (TryGet(root, "model", out var model))
-        {
-            options.ModelId = String(model, "model");
-        }
+        CompletionFields.ReadModel(root, options);
 
         int choices = TryGet(root, "n", out var n) ? (int)Integer(n, "n", 1, 128) : 1;
 
-        if (TryGet(root, "temperature", out var temperature))
-        {
-            options.Temperature = (float)Number(temperature, "temperature", 0, 2);
-        }
-
-        if (TryGet(root, "top_p", out var topP))
-        {
-            options.TopP = (float)Number(topP, "top_p", 0, 1);
-        }
+        CompletionFields.ReadSampling(root, options);
 
         // max_completion_tokens replaced max_tokens; when both are given the newer one wins.
         if (TryGet(root, "max_completion_tokens", out var maxTokens) || TryGet(root, "max_tokens", out maxTokens))
@@ -75,10 +51,7 @@ internal static class ChatCompletionRequestReader
             options.PresencePenalty = (float)Number(presence, "presence_penalty", -2, 2);
         }
 
-        if (TryGet(root, "seed", out var seed))
-        {
-            options.Seed = Integer(seed, "seed", long.MinValue, long.MaxValue);
-        }
+        CompletionFields.ReadSeed(root, options);
 
         options.StopSequences = ReadStop(root);
         ToolOptionsReader.ReadTools(root, options);
@@ -86,18 +59,7 @@ internal static class ChatCompletionRequestReader
         RejectUnsupported(root);
         ReadExtensions(root, options);
 
-        bool stream = TryGet(root, "stream", out var s) && Boolean(s, "stream");
-        bool includeUsage = false;
-        if (TryGet(root, "stream_options", out var streamOptions))
-        {
-            if (!stream)
-            {
-                throw OpenAIRequestException.BadRequest("stream_options", "'stream_options' is only allowed when 'stream' is true.");
-            }
-
-            Object(streamOptions, "stream_options");
-            includeUsage = TryGet(streamOptions, "include_usage", out var usage) && Boolean(usage, "stream_options.include_usage");
-        }
+        var (stream, includeUsage) = CompletionFields.ReadStream(root);
 
         if (choices > 1 && (options.Tools is { Count: > 0 } || options.ResponseFormat is ChatResponseFormatJson))
         {

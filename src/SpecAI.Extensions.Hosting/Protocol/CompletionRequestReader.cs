@@ -16,20 +16,7 @@ internal static class CompletionRequestReader
     /// <exception cref="OpenAIRequestException">The body is not valid JSON or a parameter is invalid.</exception>
     public static async Task<CompletionRequest> ReadAsync(Stream body, CancellationToken cancellationToken)
     {
-        JsonDocument document;
-        try
-        {
-            document = await JsonDocument.ParseAsync(body, default, cancellationToken).ConfigureAwait(false);
-        }
-        catch (JsonException ex)
-        {
-            throw new OpenAIRequestException(400, $"The request body is not valid JSON: {ex.Message}", null, code: "invalid_json", innerException: ex);
-        }
-
-        using (document)
-        {
-            return Read(document.RootElement);
-        }
+        return await CompletionFields.ParseAsync(body, Read, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads a parsed body.</summary>
@@ -38,10 +25,7 @@ internal static class CompletionRequestReader
         Object(root, "body");
         string prompt = ReadPrompt(Required(root, "prompt", "prompt"));
         var options = new ChatOptions { MaxOutputTokens = 16 };
-        if (TryGet(root, "model", out var model))
-        {
-            options.ModelId = String(model, "model");
-        }
+        CompletionFields.ReadModel(root, options);
 
         int n = TryGet(root, "n", out var count) ? (int)Integer(count, "n", 1, 128) : 1;
         if (TryGet(root, "max_tokens", out var maxTokens))
@@ -49,20 +33,9 @@ internal static class CompletionRequestReader
             options.MaxOutputTokens = (int)Integer(maxTokens, "max_tokens", 1, int.MaxValue);
         }
 
-        if (TryGet(root, "temperature", out var temperature))
-        {
-            options.Temperature = (float)Number(temperature, "temperature", 0, 2);
-        }
+        CompletionFields.ReadSampling(root, options);
 
-        if (TryGet(root, "top_p", out var topP))
-        {
-            options.TopP = (float)Number(topP, "top_p", 0, 1);
-        }
-
-        if (TryGet(root, "seed", out var seed))
-        {
-            options.Seed = Integer(seed, "seed", long.MinValue, long.MaxValue);
-        }
+        CompletionFields.ReadSeed(root, options);
 
         if (TryGet(root, "echo", out var echo) && Boolean(echo, "echo"))
         {
@@ -73,18 +46,7 @@ internal static class CompletionRequestReader
         ChatCompletionRequestReader.ReadExtensions(root, options);
         (options.AdditionalProperties ??= new())[SpecAIKeys.RawPrompt] = true;
 
-        bool stream = TryGet(root, "stream", out var s) && Boolean(s, "stream");
-        bool includeUsage = false;
-        if (TryGet(root, "stream_options", out var streamOptions))
-        {
-            if (!stream)
-            {
-                throw OpenAIRequestException.BadRequest("stream_options", "'stream_options' is only allowed when 'stream' is true.");
-            }
-
-            Object(streamOptions, "stream_options");
-            includeUsage = TryGet(streamOptions, "include_usage", out var usage) && Boolean(usage, "stream_options.include_usage");
-        }
+        var (stream, includeUsage) = CompletionFields.ReadStream(root);
 
         return new CompletionRequest(prompt, options, n, stream, includeUsage);
     }

@@ -96,20 +96,8 @@ public static class DemoModelForge
             return FromExisting(target, draft, seed);
         }
 
-        string tag = Guid.NewGuid().ToString("N");
-        string tmpTarget = $"{target}.{tag}.tmp", tmpDraft = $"{draft}.{tag}.tmp";
-        try
-        {
-            ForgedFamily family = WriteFamily(tmpTarget, tmpDraft, seed);
-            File.Move(tmpDraft, draft, overwrite: true);
-            File.Move(tmpTarget, target, overwrite: true);
-            return family with { TargetPath = target, DraftPath = draft };
-        }
-        finally
-        {
-            File.Delete(tmpTarget);
-            File.Delete(tmpDraft);
-        }
+        ForgedFamily family = ForgeFiles.WritePair(target, draft, (t, d) => WriteFamily(t, d, seed));
+        return family with { TargetPath = target, DraftPath = draft };
     }
 
     /// <summary>Whether <paramref name="path"/> is a GGUF written by this forge (it carries <c>specai.forge.kind = demo</c>).</summary>
