@@ -51,9 +51,7 @@ public sealed class GgufRowReader : IDisposable
         GgufRawHeader raw;
         using (var stream = File.OpenRead(path))
         {
-            GgufReader.Validate(stream, path);
-            stream.Position = 0;
-            raw = GgufHeaderParser.Parse(stream, path);
+            raw = GgufReader.ReadRawHeader(stream, path);
         }
 
         var tensor = raw.Tensors.FirstOrDefault(t => t.Name == tensorName)
