@@ -10,7 +10,7 @@ namespace SpecAI.Extensions.Backend;
 /// A GGUF model loaded through LLamaSharp with one context, exposed as the engine's <see cref="IModelSession"/>.
 /// Owns its weights and context.
 /// </summary>
-public sealed class LLamaModelSession : IModelSession, IEmbeddingInputSession
+public sealed partial class LLamaModelSession : IModelSession, IEmbeddingInputSession
 {
     /// <summary>Context size used when none is configured (or the model's training context, if smaller).</summary>
     public const uint DefaultContextSize = 4096;
@@ -345,47 +345,6 @@ public sealed class LLamaModelSession : IModelSession, IEmbeddingInputSession
 
         Context.NativeHandle.MemorySequenceRemove((LLamaSeqId)destination, -1, -1);
         Context.NativeHandle.MemorySequenceCopy((LLamaSeqId)source, (LLamaSeqId)destination, -1, -1);
-    }
-
-    /// <inheritdoc />
-    public int EmbeddingLength => EmbeddingInput.Width;
-
-    /// <inheritdoc />
-    public void TokenEmbedding(int token, Span<float> destination)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(token);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, VocabularySize);
-        EmbeddingInput.Row(token, destination);
-    }
-
-    /// <inheritdoc />
-    public void DecodeEmbedding(ReadOnlySpan<float> embedding, int sequence, int position)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (embedding.Length != EmbeddingLength || (uint)sequence >= (uint)MaxSequences)
-        {
-            throw new ArgumentException($"Need {EmbeddingLength} values and a sequence id in 0..{MaxSequences - 1}.", nameof(embedding));
-        }
-
-        var result = EmbeddingInput.Decode(Context.NativeHandle, embedding, sequence, position);
-        if (result == DecodeResult.NoKvSlot)
-        {
-            throw new KvCacheFullException($"The KV cache of '{ModelName}' has no room for an embedding input.");
-        }
-
-        if (result != DecodeResult.Ok)
-        {
-            throw new InvalidOperationException($"llama.cpp decode of an embedding input failed on '{ModelName}': {result}.");
-        }
-    }
-
-    private TokenEmbeddingInput EmbeddingInput
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return _embeddingInput ??= TokenEmbeddingInput.Open(Path, Architecture, VocabularySize, Weights.EmbeddingSize, ModelName);
-        }
     }
 
     /// <inheritdoc />
