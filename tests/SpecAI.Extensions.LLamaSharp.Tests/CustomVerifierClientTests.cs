@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using SpecAI.Extensions.Drafting;
 using SpecAI.Extensions.LLamaSharp.Tests.TestSupport;
 using SpecAI.Extensions.Sampling;
+using SpecAI.Extensions.Testing;
 using SpecAI.Extensions.Verification;
 
 namespace SpecAI.Extensions.LLamaSharp.Tests;
@@ -56,26 +57,4 @@ public class CustomVerifierClientTests(StoriesClients clients)
             [SpeculativeChatOptionKeys.Verifier] = verifier,
         },
     };
-
-    /// <summary>Counts the nodes and steps it verifies, and delegates to a built-in rule.</summary>
-    private sealed class CountingVerifier(ISpeculativeVerifier inner) : ISpeculativeVerifier
-    {
-        public int Calls { get; private set; }
-
-        public int Steps { get; private set; }
-
-        public VerifierKind Kind => inner.Kind;
-
-        public bool IsLossless => inner.IsLossless;
-
-        public DraftScheme Scheme => inner.Scheme;
-
-        public void BeginStep() => Steps++;
-
-        public VerificationResult Verify(in VerificationNode node, IRandomSource random)
-        {
-            Calls++;
-            return inner.Verify(node, random);
-        }
-    }
 }

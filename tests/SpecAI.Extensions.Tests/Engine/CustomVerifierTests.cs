@@ -1,6 +1,7 @@
 using SpecAI.Extensions.Drafting;
 using SpecAI.Extensions.Engine;
 using SpecAI.Extensions.Sampling;
+using SpecAI.Extensions.Testing;
 using SpecAI.Extensions.Tests.TestSupport;
 using SpecAI.Extensions.Verification;
 
@@ -46,28 +47,6 @@ public class CustomVerifierTests
         Assert.InRange(statistics.AcceptedTokens, Math.Max(1, statistics.DraftedTokens - 4), statistics.DraftedTokens);
         Assert.Equal(statistics.AcceptedTokens, statistics.JudgeAcceptedTokens);
         Assert.True(statistics.LossySteps > 0);
-    }
-
-    /// <summary>Counts the calls and steps, and delegates to a built-in rule.</summary>
-    private sealed class CountingVerifier(ISpeculativeVerifier inner) : ISpeculativeVerifier
-    {
-        public int Calls { get; private set; }
-
-        public int Steps { get; private set; }
-
-        public VerifierKind Kind => inner.Kind;
-
-        public bool IsLossless => inner.IsLossless;
-
-        public DraftScheme Scheme => inner.Scheme;
-
-        public void BeginStep() => Steps++;
-
-        public VerificationResult Verify(in VerificationNode node, IRandomSource random)
-        {
-            Calls++;
-            return inner.Verify(node, random);
-        }
     }
 
     /// <summary>A lossy rule: keeps the first candidate, draws from the target when nothing was drafted.</summary>
