@@ -34,7 +34,7 @@ namespace SpecAI.Extensions.Constraints;
 /// <see cref="MaxEnumValues"/> values per enum, <see cref="MaxProperties"/> keys per object, <see cref="MaxNameLength"/>
 /// characters per value or key, <see cref="MaxDepth"/> nested subschemas and <see cref="MaxSubschemas"/> in all.</para>
 /// </remarks>
-public sealed class JsonSchemaSubset
+internal sealed class JsonSchemaSubset
 {
     /// <summary>Most values in one <c>enum</c>.</summary>
     public const int MaxEnumValues = 16_384;

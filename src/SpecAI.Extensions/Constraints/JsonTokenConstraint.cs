@@ -21,7 +21,7 @@ namespace SpecAI.Extensions.Constraints;
 /// <para>Strings are checked on UTF-16 code units as decoded by the tokenizer; surrogate pairing in <c>\u</c> escapes is
 /// not enforced. Calls are serialised by a lock; share an instance only between requests with the same vocabulary.</para>
 /// </remarks>
-public sealed class JsonTokenConstraint : ITokenConstraint
+internal sealed class JsonTokenConstraint : ITokenConstraint
 {
     private readonly IReadOnlyList<string> _texts;
     private readonly int[] _endTokens;

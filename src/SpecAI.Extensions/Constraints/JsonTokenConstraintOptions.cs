@@ -1,7 +1,7 @@
 namespace SpecAI.Extensions.Constraints;
 
 /// <summary>Tuning of <see cref="JsonTokenConstraint"/>.</summary>
-public sealed record JsonTokenConstraintOptions
+internal sealed record JsonTokenConstraintOptions
 {
     /// <summary>
     /// Whether the top-level value must be an object (the default). When <see langword="false"/> any JSON value may be

@@ -5,7 +5,7 @@ namespace SpecAI.Extensions.Constraints;
 /// the character trie over the texts. Building the trie walks the whole vocabulary, so keep one per model (a chat client
 /// keeps one) and create each request's constraint from it.
 /// </summary>
-public sealed class JsonTokenVocabulary
+internal sealed class JsonTokenVocabulary
 {
     /// <summary>Prepares a vocabulary.</summary>
     /// <param name="tokenTexts">The decoded text of each token id; empty for control, unknown or special tokens.</param>

@@ -4,7 +4,7 @@ using SpecAI.Extensions.Sampling;
 namespace SpecAI.Extensions.Drafting;
 
 /// <summary>Draws the candidate tokens at one draft-tree node from the draft distribution q, per <see cref="DraftScheme"/>.</summary>
-public static class CandidateSampler
+internal static class CandidateSampler
 {
     /// <summary>Draws up to <paramref name="count"/> candidate token ids from a dense or sparse distribution.</summary>
     /// <param name="scheme">How to draw.</param>

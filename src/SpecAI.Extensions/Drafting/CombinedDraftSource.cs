@@ -10,7 +10,7 @@ namespace SpecAI.Extensions.Drafting;
 /// rented), the model-drafted positions the model's q, so each position is verified against the law its
 /// token was really drawn from.
 /// </remarks>
-public sealed class CombinedDraftSource : IDraftSource
+internal sealed class CombinedDraftSource : IDraftSource
 {
     /// <summary>Creates a combined source.</summary>
     /// <param name="first">Drafts first (for example <see cref="PromptLookupDraftSource"/>).</param>

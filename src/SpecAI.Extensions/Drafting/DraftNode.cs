@@ -33,11 +33,11 @@ public sealed class DraftNode
     /// survived truncation); <see langword="null"/> when the children are deterministic (one-hot q) or the node
     /// has none. Pooled by the tree: valid until the tree is reset or released.
     /// </summary>
-    public TokenDistribution? ChildDistribution { get; internal set; }
+    internal TokenDistribution? ChildDistribution { get; set; }
 
     /// <summary>The token's id in the draft model's vocabulary: the token itself unless the vocabularies differ; -1 when the draft has no such token (nothing is drafted below it).</summary>
     internal int DraftToken { get; set; }
 
     /// <summary>Where this node's logits land in the target's verification batch (-1 until batched).</summary>
-    public int TargetBatchIndex { get; internal set; } = -1;
+    internal int TargetBatchIndex { get; set; } = -1;
 }

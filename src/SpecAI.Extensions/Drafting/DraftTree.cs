@@ -98,13 +98,13 @@ public sealed class DraftTree
     /// <summary>The draft distribution of <paramref name="node"/>'s children, to be written: a pooled distribution over the vocabulary.</summary>
     /// <param name="node">Node index.</param>
     /// <returns>The node's distribution (the same one on every call until the node is marked deterministic or the tree released).</returns>
-    public TokenDistribution RentChildDistribution(int node)
+    internal TokenDistribution RentChildDistribution(int node)
         => _nodes[node].ChildDistribution ??= _free.TryPop(out var pooled) ? pooled : new TokenDistribution(_vocabularySize);
 
     /// <summary>Draft distribution q of the children of <paramref name="node"/>; <see langword="null"/> for deterministic children.</summary>
     /// <param name="node">Node index.</param>
     /// <returns>The distribution or null.</returns>
-    public TokenDistribution? ChildDistributionOf(int node) => _nodes[node].ChildDistribution;
+    internal TokenDistribution? ChildDistributionOf(int node) => _nodes[node].ChildDistribution;
 
     /// <summary>Drops a distribution that turned out deterministic (one-hot candidates).</summary>
     /// <param name="node">Node index.</param>

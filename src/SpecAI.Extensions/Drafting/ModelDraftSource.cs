@@ -24,7 +24,7 @@ namespace SpecAI.Extensions.Drafting;
 /// request's own transforms), text drafting writes text that becomes a deterministic target draft; either way the
 /// draft's KV cache holds its own tokens for the committed ones (see <see cref="VocabularyBridge"/>).</para>
 /// </remarks>
-public sealed class ModelDraftSource : IDraftSource
+internal sealed class ModelDraftSource : IDraftSource
 {
     private readonly ModelMemory _memory;
     private readonly VocabularyDrafting? _mapped;

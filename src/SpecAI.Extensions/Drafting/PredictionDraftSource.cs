@@ -19,7 +19,7 @@ namespace SpecAI.Extensions.Drafting;
 /// them with the deterministic rule, so the answer keeps the target's law exactly. One branch; one state per
 /// generation (create a new source per request).
 /// </remarks>
-public sealed class PredictionDraftSource : IDraftSource
+internal sealed class PredictionDraftSource : IDraftSource
 {
     private readonly int[] _predicted;
     private int _cursor;

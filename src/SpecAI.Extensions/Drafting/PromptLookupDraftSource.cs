@@ -15,7 +15,7 @@ namespace SpecAI.Extensions.Drafting;
 /// candidate is standard speculative sampling with one-hot q). One branch; the search is a backward scan,
 /// O(committed tokens x n) per step.
 /// </remarks>
-public sealed class PromptLookupDraftSource : IDraftSource
+internal sealed class PromptLookupDraftSource : IDraftSource
 {
     /// <summary>Creates a lookup drafter.</summary>
     /// <param name="maxNgram">Longest n-gram to match (tried first).</param>

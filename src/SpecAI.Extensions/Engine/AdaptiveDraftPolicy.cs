@@ -23,7 +23,7 @@ namespace SpecAI.Extensions.Engine;
 /// speculation was off also decodes the tokens the draft model missed, which inflates d(k) once.</para>
 /// <para>Not thread-safe: the engine calls it from one generation at a time.</para>
 /// </remarks>
-public sealed class AdaptiveDraftPolicy
+internal sealed class AdaptiveDraftPolicy
 {
     /// <summary>Deepest draft position tracked.</summary>
     public const int MaxDepth = SpeculationLimits.MaxDraftLength;

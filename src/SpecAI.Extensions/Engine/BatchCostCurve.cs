@@ -10,7 +10,7 @@ namespace SpecAI.Extensions.Engine;
 /// the two nearest sizes, or, from a single size, with the CPU shape <c>1 + 0.35 (b - 1)</c> (DESIGN.md
 /// section 2: on a GPU a batch costs about one decode, on a CPU it grows with its size).
 /// </remarks>
-public sealed class BatchCostCurve
+internal sealed class BatchCostCurve
 {
     /// <summary>Relative cost of each further token of a batch on a CPU, used when only one size was measured.</summary>
     public const double CpuBatchSlope = 0.35;

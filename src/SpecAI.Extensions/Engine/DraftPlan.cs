@@ -4,4 +4,4 @@ namespace SpecAI.Extensions.Engine;
 /// <param name="Length">Tokens per draft (0: speculation off, plain decoding).</param>
 /// <param name="Count">Drafts per step (k).</param>
 /// <param name="IsProbe">Whether this step re-probes speculation while it is switched off.</param>
-public readonly record struct DraftPlan(int Length, int Count, bool IsProbe);
+internal readonly record struct DraftPlan(int Length, int Count, bool IsProbe);

@@ -1,7 +1,7 @@
 namespace SpecAI.Extensions.Engine;
 
 /// <content>The scheduler's thread: admit, step every runnable request in one fused batch, publish, reap.</content>
-public sealed partial class GenerationScheduler
+internal sealed partial class GenerationScheduler
 {
     private void Wake() => _signal.Release();
 

@@ -16,7 +16,7 @@ namespace SpecAI.Extensions.Engine;
 /// <para>No lock is held while caller code runs: a caller that reads slowly pauses only its own request, a
 /// call from inside a stream just joins the next tick, and <see cref="Dispose"/> never waits for a caller.</para>
 /// </remarks>
-public sealed partial class GenerationScheduler : IDisposable
+internal sealed partial class GenerationScheduler : IDisposable
 {
     private static readonly TimeSpan PausedPoll = TimeSpan.FromMilliseconds(20);
 

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace SpecAI.Extensions.Engine;
 
 /// <summary>Limits of a <see cref="GenerationScheduler"/>.</summary>
-public sealed class GenerationSchedulerOptions
+internal sealed class GenerationSchedulerOptions
 {
     /// <summary>Requests decoded together (their rows share each target batch). Default 8.</summary>
     [Range(1, 256)]

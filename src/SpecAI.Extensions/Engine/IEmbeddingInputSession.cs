@@ -10,7 +10,7 @@ namespace SpecAI.Extensions.Engine;
 /// it equals decoding the token. After <see cref="DecodeEmbedding"/> the logits are at batch index 0 of
 /// <see cref="IModelSession.GetLogits"/>.
 /// </remarks>
-public interface IEmbeddingInputSession
+internal interface IEmbeddingInputSession
 {
     /// <summary>Length of one input embedding (the model's width).</summary>
     /// <exception cref="EmbeddingInputNotSupportedException">The model cannot take embeddings as input here.</exception>

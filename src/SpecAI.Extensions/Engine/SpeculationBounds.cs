@@ -7,7 +7,7 @@ namespace SpecAI.Extensions.Engine;
 /// speedup over plain decoding is that divided by <c>g c + b</c> (b = 1 in the paper; on a CPU b grows with
 /// the batch, see <see cref="BatchCostCurve"/>).
 /// </summary>
-public static class SpeculationBounds
+internal static class SpeculationBounds
 {
     /// <summary>Expected tokens committed per target call: <c>(1 - a^(g+1)) / (1 - a)</c> (g + 1 at a = 1).</summary>
     /// <param name="acceptance">Per-token acceptance a in [0, 1].</param>

@@ -25,9 +25,18 @@ public sealed class SpeculativeEngine
     private readonly ModelDraftSource? _modelDrafter;
     private readonly StepBatch _step;
 
+    /// <summary>Creates an engine over a target session and a draft model session (another backend's models included).</summary>
+    /// <param name="target">The target model.</param>
+    /// <param name="draftModel">The draft model: drafts for <see cref="SpeculationMode.DraftModel"/>, <see cref="SpeculationMode.MultiDraft"/> and <see cref="SpeculationMode.Judge"/>, for every request in shared batches. Same vocabulary as the target.</param>
+    /// <exception cref="ArgumentException">The two vocabularies differ in size.</exception>
+    public SpeculativeEngine(IModelSession target, IModelSession draftModel)
+        : this(target, new ModelDraftSource(draftModel ?? throw new ArgumentNullException(nameof(draftModel))))
+    {
+    }
+
     /// <summary>Creates an engine over a target session and an optional draft source.</summary>
     /// <param name="target">The target model.</param>
-    /// <param name="draftModel">Drafts for <see cref="SpeculationMode.DraftModel"/> and <see cref="SpeculationMode.MultiDraft"/> (and, combined with prompt lookup, for <see cref="SpeculationMode.PromptLookup"/>); null when there is no draft model. A <see cref="ModelDraftSource"/> drafts for every request in shared batches; any other source is asked once per request and step.</param>
+    /// <param name="draftModel">Drafts for <see cref="SpeculationMode.DraftModel"/> and <see cref="SpeculationMode.MultiDraft"/> (and, combined with prompt lookup, for <see cref="SpeculationMode.PromptLookup"/>); null when there is no draft model. The library's own draft model source drafts for every request in shared batches; any other source is asked once per request and step.</param>
     /// <param name="timeProvider">Clock for the cost measurements of adaptive drafting; the system clock when null.</param>
     public SpeculativeEngine(IModelSession target, IDraftSource? draftModel = null, TimeProvider? timeProvider = null)
     {
@@ -52,7 +61,7 @@ public sealed class SpeculativeEngine
     /// properties of the models and the hardware); used when <see cref="GenerationSettings.Adaptive"/> is set: per
     /// request when one runs alone, for the whole batch when several are decoded together.
     /// </summary>
-    public AdaptiveDraftPolicy AdaptivePolicy { get; } = new();
+    internal AdaptiveDraftPolicy AdaptivePolicy { get; } = new();
 
     /// <summary>The target model's session.</summary>
     public IModelSession Target => _target.Session;
@@ -104,7 +113,7 @@ public sealed class SpeculativeEngine
     /// <exception cref="ArgumentException">The prompt is empty, holds a token outside the vocabulary, or does not fit the context.</exception>
     /// <exception cref="EmbeddingInputNotSupportedException">The target cannot take input embeddings.</exception>
     /// <exception cref="RequestQueueFullException">No sequence of the KV cache is free.</exception>
-    public Superposed.SuperposedResult Superpose(IReadOnlyList<int> prompt, Superposed.SuperposedSettings settings, CancellationToken cancellationToken = default)
+    internal Superposed.SuperposedResult Superpose(IReadOnlyList<int> prompt, Superposed.SuperposedSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(settings);

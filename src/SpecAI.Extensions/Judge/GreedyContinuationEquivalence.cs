@@ -4,7 +4,7 @@ namespace SpecAI.Extensions.Judge;
 /// The default equivalence check: after the draft token, the target's greedy continuation must equal its own
 /// continuation after its own token for the next <see cref="Tokens"/> tokens (fewer when its own answer ends sooner).
 /// </summary>
-public sealed class GreedyContinuationEquivalence : IJudgeEquivalenceCheck
+internal sealed class GreedyContinuationEquivalence : IJudgeEquivalenceCheck
 {
     /// <summary>Creates the check.</summary>
     /// <param name="tokens">Continuation tokens that must agree (N), at least 1.</param>

@@ -1,7 +1,7 @@
 namespace SpecAI.Extensions.Judge;
 
 /// <summary>Ranking and threshold metrics of judge scores against labels.</summary>
-public static class JudgeMetrics
+internal static class JudgeMetrics
 {
     /// <summary>The default threshold grid: 0, 0.05, ..., 1.</summary>
     public static IReadOnlyList<double> DefaultThresholds { get; } = Enumerable.Range(0, 21).Select(i => i / 20.0).ToArray();

@@ -9,7 +9,7 @@ namespace SpecAI.Extensions.Sampling;
 /// element. The result is the index whose cumulative interval contains the target, up to the rounding of the
 /// sums (a target within rounding of an edge may go to the neighbour; a zero weight is never drawn).
 /// </remarks>
-public static class CategoricalSampler
+internal static class CategoricalSampler
 {
     private const int Block = 512;
 

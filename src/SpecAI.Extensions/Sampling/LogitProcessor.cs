@@ -15,7 +15,7 @@ namespace SpecAI.Extensions.Sampling;
 /// <para>A NaN logit is bad input (<see cref="ArgumentException"/> naming the token); so is a logit of +infinity
 /// when sampling. Holds scratch buffers: one instance per request, not thread-safe.</para>
 /// </remarks>
-public sealed class LogitProcessor
+internal sealed class LogitProcessor
 {
     private readonly SamplingOptions _options;
     private readonly ITokenConstraint? _constraint;

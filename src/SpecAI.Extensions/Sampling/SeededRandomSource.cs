@@ -8,7 +8,7 @@ namespace SpecAI.Extensions.Sampling;
 /// probability below ~1e-9 and skews long generations; speculative sampling needs exact tails.
 /// Not thread-safe: use one instance per request.
 /// </remarks>
-public sealed class SeededRandomSource : IRandomSource
+internal sealed class SeededRandomSource : IRandomSource
 {
     private ulong _s0, _s1, _s2, _s3;
 

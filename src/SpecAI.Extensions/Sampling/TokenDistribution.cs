@@ -15,7 +15,7 @@ namespace SpecAI.Extensions.Sampling;
 /// <para>Reused: an instance holds one distribution at a time and a writer overwrites it; storage grows once
 /// and is kept (the dense array only when a dense distribution is written). Not thread-safe.</para>
 /// </remarks>
-public sealed class TokenDistribution
+internal sealed class TokenDistribution
 {
     private double[] _dense = [];
     private int[] _tokens = [];

@@ -15,7 +15,7 @@ namespace SpecAI.Extensions.Superposed;
 /// <c>P_n = P_{n-1}</c> when the context never shows h followed by anything. Counting scans the context (no
 /// hashing, so exact); a lookup costs O(L * MaxHistory).</para>
 /// </remarks>
-public sealed class ContextNGramModel
+internal sealed class ContextNGramModel
 {
     private readonly int[] _context;
     private readonly int[] _unigram;

@@ -5,4 +5,4 @@ namespace SpecAI.Extensions.Superposed;
 /// <param name="Token">The token appended.</param>
 /// <param name="Score">The extended draft's score (log scale; higher is better).</param>
 /// <param name="ModelLogProbability">The token's log probability under the model's top-k distribution (for usage reporting).</param>
-public readonly record struct SuperposedCandidate(int Draft, int Token, double Score, double ModelLogProbability);
+internal readonly record struct SuperposedCandidate(int Draft, int Token, double Score, double ModelLogProbability);

@@ -17,7 +17,7 @@ namespace SpecAI.Extensions.Superposed;
 /// linear, so weighting per draft equals the paper's per-token mixing matrix.</para>
 /// <para>Ties: higher score first, then lower draft index, then the token p ranks higher (lower rank index).</para>
 /// </remarks>
-public static class SuperposedDecoding
+internal static class SuperposedDecoding
 {
     /// <summary>
     /// Writes the <paramref name="tokens"/>.Length highest logits' token ids (descending; ties to the lower id)

@@ -5,4 +5,4 @@ namespace SpecAI.Extensions.Superposed;
 /// <param name="PromptTokens">Prompt length.</param>
 /// <param name="CachedPromptTokens">Prompt tokens found in the KV cache (not decoded again).</param>
 /// <param name="Passes">Model passes after the prompt's (one per superposed position).</param>
-public sealed record SuperposedResult(IReadOnlyList<SuperposedSuggestion> Suggestions, int PromptTokens, int CachedPromptTokens, int Passes);
+internal sealed record SuperposedResult(IReadOnlyList<SuperposedSuggestion> Suggestions, int PromptTokens, int CachedPromptTokens, int Passes);

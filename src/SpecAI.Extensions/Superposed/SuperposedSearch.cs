@@ -11,7 +11,7 @@ namespace SpecAI.Extensions.Superposed;
 /// done: autocomplete suggestions are short, and every step's distribution still comes from the real KV of the
 /// prompt plus the superposed positions.
 /// </remarks>
-public sealed class SuperposedSearch
+internal sealed class SuperposedSearch
 {
     private readonly List<int>[] _tokens;
     private readonly double[] _scores;

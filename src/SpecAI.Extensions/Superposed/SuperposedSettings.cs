@@ -1,7 +1,7 @@
 namespace SpecAI.Extensions.Superposed;
 
 /// <summary>Settings of one Superposed Decoding request (LOSSY: suggestions are not samples of the target's law).</summary>
-public sealed record SuperposedSettings
+internal sealed record SuperposedSettings
 {
     /// <summary>k, the number of suggestions (default 3).</summary>
     public int Suggestions { get; init; } = 3;

@@ -5,4 +5,4 @@ namespace SpecAI.Extensions.Superposed;
 /// <param name="Score">Its interpolated score (log scale).</param>
 /// <param name="ModelLogProbability">Sum of the model's top-k log probabilities of its tokens, under the superposed inputs.</param>
 /// <param name="Stopped">Whether a stop token ended it (otherwise it reached the token limit).</param>
-public sealed record SuperposedSuggestion(IReadOnlyList<int> Tokens, double Score, double ModelLogProbability, bool Stopped);
+internal sealed record SuperposedSuggestion(IReadOnlyList<int> Tokens, double Score, double ModelLogProbability, bool Stopped);

@@ -4,7 +4,7 @@ using SpecAI.Extensions.Sampling;
 namespace SpecAI.Extensions.Verification;
 
 /// <summary>Small helpers over probability vectors shared by the verifiers.</summary>
-public static class Distribution
+internal static class Distribution
 {
     /// <summary>Writes <c>max(0, p - scale * q)</c> into <paramref name="destination"/> and returns its mass.</summary>
     /// <param name="p">Target probabilities.</param>

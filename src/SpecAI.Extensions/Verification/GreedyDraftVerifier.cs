@@ -23,7 +23,7 @@ namespace SpecAI.Extensions.Verification;
 /// Edge cases: y in T or q'(y) = 0 rejects; zero residual mass (rounding) falls back to p; an empty q
 /// (deterministic candidates) is verified by <see cref="TopKVerifier.VerifyDeterministic"/>.</para>
 /// </remarks>
-public sealed class GreedyDraftVerifier : ISpeculativeVerifier
+internal sealed class GreedyDraftVerifier : ISpeculativeVerifier
 {
     /// <summary>The shared instance.</summary>
     public static GreedyDraftVerifier Instance { get; } = new();

@@ -11,7 +11,7 @@ namespace SpecAI.Extensions.Verification;
 /// This is standard speculative sampling with a one-hot p: <c>min(1, p(x)/q(x))</c> is 1 on the argmax
 /// and 0 elsewhere, and the residual is the argmax again. It draws no random numbers.
 /// </remarks>
-public sealed class GreedyVerifier : ISpeculativeVerifier
+internal sealed class GreedyVerifier : ISpeculativeVerifier
 {
     /// <summary>The shared instance.</summary>
     public static GreedyVerifier Instance { get; } = new();

@@ -16,7 +16,7 @@ namespace SpecAI.Extensions.Verification;
 /// <see cref="VerificationNode.JudgeScores"/>. Without scores, or once <see cref="MaxJudgedTokensPerStep"/> tokens
 /// were judged in the current step, this is exactly the standard rule.
 /// </remarks>
-public sealed class JudgeVerifier : ISpeculativeVerifier
+internal sealed class JudgeVerifier : ISpeculativeVerifier
 {
     /// <summary>Creates a judge verifier.</summary>
     /// <param name="threshold">Score above which a rejected draft token is kept, in [0, 1]; 1 never judges.</param>

@@ -22,7 +22,7 @@ namespace SpecAI.Extensions.Verification;
 /// <see cref="TopKVerifier.VerifyDeterministic"/>. Over a tree the candidates at a node are the drafts still
 /// alive there, duplicates kept: they are i.i.d. from q given the committed prefix.</para>
 /// </remarks>
-public sealed class KSeqVerifier : ISpeculativeVerifier
+internal sealed class KSeqVerifier : ISpeculativeVerifier
 {
     /// <summary>The shared instance.</summary>
     public static KSeqVerifier Instance { get; } = new();

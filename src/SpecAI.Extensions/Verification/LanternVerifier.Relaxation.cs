@@ -4,7 +4,7 @@ using SpecAI.Extensions.Sampling;
 namespace SpecAI.Extensions.Verification;
 
 /// <summary>Building LANTERN's relaxed p~ for one node: the pool, the latent neighbourhoods and the mass moved within the TV budget.</summary>
-public sealed partial class LanternVerifier
+internal sealed partial class LanternVerifier
 {
     private double MovedTo(int position)
     {

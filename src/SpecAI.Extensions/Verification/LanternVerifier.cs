@@ -33,7 +33,7 @@ namespace SpecAI.Extensions.Verification;
 /// <para>Cost of a relaxed node: one pass over p and q to pick the pool (the residual pass follows anyway), the pool's
 /// embedding rows (<see cref="ITokenEmbeddings"/>, read and cached by the backend) and receivers x pool cosines.</para>
 /// </remarks>
-public sealed partial class LanternVerifier : ISpeculativeVerifier
+internal sealed partial class LanternVerifier : ISpeculativeVerifier
 {
     /// <summary>Default TV budget per step (see docs/lantern.md for the measurements behind it).</summary>
     public const double DefaultDelta = 0.1;

@@ -19,7 +19,7 @@ namespace SpecAI.Extensions.Verification;
 /// distribution the draft sampled from, whatever its representation.</para>
 /// <para>Holds buffers that grow once: one instance per request (or per engine), not thread-safe; no allocation per node.</para>
 /// </remarks>
-public sealed class NodeVerifier
+internal sealed class NodeVerifier
 {
     private readonly int _vocabularySize;
     private int[] _tokens = [];

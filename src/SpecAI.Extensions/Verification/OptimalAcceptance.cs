@@ -27,7 +27,7 @@ namespace SpecAI.Extensions.Verification;
 /// replacement it is exact on small supports and otherwise the acceptance given the realised candidates
 /// (an unbiased estimate). K-SEQ's residual can also land on a drafted token; that is not counted.</para>
 /// </remarks>
-public static class OptimalAcceptance
+internal static class OptimalAcceptance
 {
     /// <summary>Largest number of ordered k-tuples of q's support for which draws without replacement are summed exactly.</summary>
     public const int ExactOutcomeLimit = 4096;

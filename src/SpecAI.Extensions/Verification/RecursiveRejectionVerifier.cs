@@ -18,7 +18,7 @@ namespace SpecAI.Extensions.Verification;
 /// drawn without replacement, or deduplicated, must NOT be verified with this update (not lossless; use
 /// <see cref="RecursiveRejectionWithoutReplacementVerifier"/>).</para>
 /// </remarks>
-public sealed class RecursiveRejectionVerifier : ISpeculativeVerifier
+internal sealed class RecursiveRejectionVerifier : ISpeculativeVerifier
 {
     /// <summary>The shared instance.</summary>
     public static RecursiveRejectionVerifier Instance { get; } = new();

@@ -19,7 +19,7 @@ namespace SpecAI.Extensions.Verification;
 /// <para>Edge cases: q(x) = 0, a repeated candidate, or nothing left of q rejects; zero residual mass
 /// (rounding) keeps p'; an empty q is verified by <see cref="TopKVerifier.VerifyDeterministic"/>.</para>
 /// </remarks>
-public sealed class RecursiveRejectionWithoutReplacementVerifier : ISpeculativeVerifier
+internal sealed class RecursiveRejectionWithoutReplacementVerifier : ISpeculativeVerifier
 {
     /// <summary>Largest number of ordered draft outcomes <see cref="ExpectedAcceptance(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{int})"/> sums over exactly.</summary>
     public const int ExactOutcomeLimit = 4096;

@@ -13,7 +13,7 @@ namespace SpecAI.Extensions.Verification;
 /// Edge cases: q(x) = 0 rejects (x could not have been drafted); an empty <see cref="VerificationNode.Draft"/>
 /// means a deterministic draft with one-hot q; zero residual mass (p == q up to rounding) falls back to p.
 /// </remarks>
-public sealed class StandardVerifier : ISpeculativeVerifier
+internal sealed class StandardVerifier : ISpeculativeVerifier
 {
     /// <summary>The shared instance.</summary>
     public static StandardVerifier Instance { get; } = new();

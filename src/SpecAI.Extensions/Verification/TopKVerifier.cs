@@ -17,7 +17,7 @@ namespace SpecAI.Extensions.Verification;
 /// A duplicate candidate is rejected (its p' is already 0). This rule also verifies any deterministic
 /// draft (prompt lookup), which is why the sampling verifiers delegate to it when q is empty.
 /// </remarks>
-public sealed class TopKVerifier : ISpeculativeVerifier
+internal sealed class TopKVerifier : ISpeculativeVerifier
 {
     /// <summary>The shared instance.</summary>
     public static TopKVerifier Instance { get; } = new();

@@ -11,7 +11,7 @@ namespace SpecAI.Extensions.Verification;
 /// Rule: accept candidate x iff <c>p(x) &gt; min(epsilon, delta * exp(-H(p)))</c>, candidates tried in
 /// order; if none passes, draw the token from p. Defaults epsilon 0.09, delta 0.3 (the paper's values).
 /// </remarks>
-public sealed class TypicalVerifier : ISpeculativeVerifier
+internal sealed class TypicalVerifier : ISpeculativeVerifier
 {
     /// <summary>Creates a verifier.</summary>
     /// <param name="epsilon">Hard threshold on p(x).</param>

@@ -3,7 +3,7 @@ using SpecAI.Extensions.Sampling;
 namespace SpecAI.Extensions.Verification;
 
 /// <summary>Maps a <see cref="VerifierKind"/> (and the sampling mode) to the verifier that implements it.</summary>
-public static class VerifierFactory
+internal static class VerifierFactory
 {
     /// <summary>Returns the verifier for a kind. At temperature 0 every lossless rule is greedy matching (<see cref="GreedyVerifier"/>); typical acceptance stays lossy.</summary>
     /// <param name="kind">The requested rule.</param>

@@ -4,7 +4,7 @@ namespace SpecAI.Extensions.Vocabulary;
 /// A model's tokenizer as vocabulary mapping needs it: turns plain text into token ids. Implemented over
 /// llama.cpp in the backend package and by fakes in tests.
 /// </summary>
-public interface ITextTokenizer
+internal interface ITextTokenizer
 {
     /// <summary>
     /// Appends the tokens of <paramref name="text"/> as a continuation of earlier text: no BOS or EOS, text that

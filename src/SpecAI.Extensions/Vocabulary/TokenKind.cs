@@ -1,7 +1,7 @@
 namespace SpecAI.Extensions.Vocabulary;
 
 /// <summary>What a vocabulary entry is (llama.cpp's token attributes, reduced to what mapping needs).</summary>
-public enum TokenKind
+internal enum TokenKind
 {
     /// <summary>An ordinary text piece.</summary>
     Normal,

@@ -9,7 +9,7 @@ namespace SpecAI.Extensions.Vocabulary;
 /// become a space, a byte token its byte, a control token its own text. Comparing pieces rather than the raw
 /// vocabulary strings is what lets a SentencePiece vocabulary and a byte-level one share tokens.
 /// </remarks>
-public sealed class TokenVocabulary
+internal sealed class TokenVocabulary
 {
     private readonly byte[][] _pieces;
     private readonly TokenKind[] _kinds;

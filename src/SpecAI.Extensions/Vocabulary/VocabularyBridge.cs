@@ -18,7 +18,7 @@ namespace SpecAI.Extensions.Vocabulary;
 /// <para>In both cases the committed target tokens reach the draft as its own tokens: mapped one by one where
 /// the map allows, otherwise re-tokenised as text over a short look-behind window.</para>
 /// </remarks>
-public sealed class VocabularyBridge
+internal sealed class VocabularyBridge
 {
     /// <summary>
     /// Share of the target's text tokens the draft must hold for <see cref="VocabularyMapping.Auto"/> to pick the

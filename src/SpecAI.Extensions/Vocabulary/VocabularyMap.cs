@@ -13,7 +13,7 @@ namespace SpecAI.Extensions.Vocabulary;
 /// by the softmax that follows: token-level intersection (TLI), Timor et al., "Accelerating LLM Inference with
 /// Lossless Speculative Decoding Algorithms for Heterogeneous Vocabularies", ICML 2025 (arXiv:2502.05202).
 /// </remarks>
-public sealed class VocabularyMap
+internal sealed class VocabularyMap
 {
     /// <summary>
     /// The logit a target token the draft cannot propose gets. Finite on purpose: its probability after the
