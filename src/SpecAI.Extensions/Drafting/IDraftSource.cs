@@ -4,7 +4,7 @@ namespace SpecAI.Extensions.Drafting;
 
 /// <summary>
 /// Proposes the draft trees of a step and hears every commit: the one drafting contract of the engine. The draft
-/// model (<see cref="ModelDraftSource"/>, also across vocabularies), prompt lookup, predictions and sources of your
+/// model (<c>ModelDraftSource</c>, also across vocabularies), prompt lookup, predictions and sources of your
 /// own (<see cref="Engine.GenerationSettings.DraftSource"/>) all implement it.
 /// </summary>
 /// <remarks>

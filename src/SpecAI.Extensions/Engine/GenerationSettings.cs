@@ -86,7 +86,7 @@ public sealed record GenerationSettings
 
     /// <summary>
     /// Whether the engine chooses the draft length and count before each step from its measured costs and
-    /// acceptance (<see cref="AdaptiveDraftPolicy"/>), within <see cref="DraftLength"/> and <see cref="DraftCount"/>,
+    /// acceptance (<c>AdaptiveDraftPolicy</c>), within <see cref="DraftLength"/> and <see cref="DraftCount"/>,
     /// switching speculation off while it does not pay.
     /// </summary>
     public bool Adaptive { get; init; }
@@ -102,7 +102,7 @@ public sealed record GenerationSettings
 
     /// <summary>
     /// Whether to record, at each verified node with sampled drafts, the optimal and the achieved acceptance
-    /// (<see cref="Verification.OptimalAcceptance"/>; a diagnostic that sorts the support, O(V log V) per node on an
+    /// (<c>OptimalAcceptance</c>; a diagnostic that sorts the support, O(V log V) per node on an
     /// untruncated vocabulary, and is not counted as verification time). Off unless set to <see langword="true"/>.
     /// </summary>
     public bool? MeasureOptimalAcceptance { get; init; }
@@ -118,7 +118,7 @@ public sealed record GenerationSettings
 
     /// <summary>
     /// Predicted output (OpenAI's Predicted Outputs), as target tokens: drafted where the answer follows it
-    /// (<see cref="Drafting.PredictionDraftSource"/>). The answer is unchanged; only the number of target calls.
+    /// (<c>PredictionDraftSource</c>). The answer is unchanged; only the number of target calls.
     /// Used in <see cref="SpeculationMode.None"/>, <see cref="SpeculationMode.DraftModel"/> (the draft model fills
     /// the draft length below the predicted tokens) and <see cref="SpeculationMode.PromptLookup"/> (looked up in the
     /// prediction first); ignored by multi-draft and judge decoding. Null or empty: no prediction.

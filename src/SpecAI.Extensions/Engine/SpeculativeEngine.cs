@@ -7,7 +7,7 @@ namespace SpecAI.Extensions.Engine;
 /// <summary>
 /// The speculative decoding loop: draft -> one target batch -> verify -> commit -> roll back KV, for one
 /// request at a time (<see cref="Generate(IReadOnlyList{int}, GenerationSettings, SpeculationStatistics, CancellationToken)"/>)
-/// or for many fused into shared batches (<see cref="GenerationScheduler"/>).
+/// or for many fused into shared batches (<c>GenerationScheduler</c>).
 /// </summary>
 /// <remarks>
 /// Each request's target sequence holds every committed token but the last one (the "pending" token). A
@@ -104,7 +104,7 @@ public sealed class SpeculativeEngine
     /// <summary>
     /// Superposed Decoding (Shen et al., NeurIPS 2024; LOSSY): k suggestions after <paramref name="prompt"/> from one
     /// pass per position, on the calling thread (the thread that owns the models). The target must take input
-    /// embeddings (<see cref="IEmbeddingInputSession"/>). The prompt stays cached for the next call.
+    /// embeddings (<c>IEmbeddingInputSession</c>). The prompt stays cached for the next call.
     /// </summary>
     /// <param name="prompt">Prompt tokens (at least one).</param>
     /// <param name="settings">k, token limit, temperature, n-gram weight and stop tokens.</param>

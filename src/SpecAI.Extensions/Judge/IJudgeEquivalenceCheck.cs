@@ -3,7 +3,7 @@ namespace SpecAI.Extensions.Judge;
 /// <summary>
 /// Decides whether a mismatching draft token is acceptable because the answer stays the same with it (automatic
 /// labelling after AutoJudge, Garipov et al. 2025, arXiv:2504.20039). Plug in a task-specific check (e.g. compare the
-/// final answer of a maths problem); <see cref="GreedyContinuationEquivalence"/> is the default.
+/// final answer of a maths problem); <c>GreedyContinuationEquivalence</c> is the default.
 /// </summary>
 public interface IJudgeEquivalenceCheck
 {

@@ -8,7 +8,7 @@ namespace SpecAI.Extensions.Judge;
 /// continuation, <c>sigmoid(w·h + b)</c>. One row of the hidden size: a few thousand parameters.
 /// </summary>
 /// <remarks>
-/// Used by <see cref="Verification.JudgeVerifier"/>, which is LOSSY by design: a draft token the standard rule
+/// Used by <c>JudgeVerifier</c>, which is LOSSY by design: a draft token the standard rule
 /// rejects is still kept when its score exceeds the threshold. Threshold 1 never keeps one (exactly standard
 /// verification); 0 keeps nearly every draft. A head is bound to the target it was trained on through
 /// <see cref="Target"/>; files are written in format SPJH v2 (see <see cref="Save"/>).

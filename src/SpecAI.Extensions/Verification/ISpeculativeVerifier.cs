@@ -33,7 +33,7 @@ public interface ISpeculativeVerifier
 
     /// <summary>
     /// The probability that this rule accepts one of the candidates at <paramref name="node"/>, in expectation over the
-    /// draft law of <see cref="Scheme"/> (the achieved side of the <see cref="OptimalAcceptance"/> diagnostic).
+    /// draft law of <see cref="Scheme"/> (the achieved side of the <c>OptimalAcceptance</c> diagnostic).
     /// </summary>
     /// <param name="node">The distributions and candidates at the node (scales honoured; <see cref="VerificationNode.Scratch"/> may be overwritten).</param>
     /// <returns>The acceptance probability; NaN when it is not known (the default, lossy rules, or no candidate).</returns>

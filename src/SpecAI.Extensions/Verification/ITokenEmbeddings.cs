@@ -2,7 +2,7 @@ namespace SpecAI.Extensions.Verification;
 
 /// <summary>
 /// The target model's input token embeddings (one row of <see cref="Dimension"/> floats per token id), read as the
-/// model file stores them. <see cref="LanternVerifier"/> measures latent proximity between tokens with them.
+/// model file stores them. <c>LanternVerifier</c> measures latent proximity between tokens with them.
 /// </summary>
 /// <remarks>
 /// Implementations read rows on demand (a vocabulary of 152k-248k tokens times thousands of dimensions is gigabytes)

@@ -36,7 +36,7 @@ public readonly ref struct VerificationNode
 
     /// <summary>
     /// Factor that turns <see cref="Target"/> into probabilities: p(x) = Target[x] x TargetScale (1 by default; the
-    /// reciprocal of the weights' sum when the target is lazily normalised, see <see cref="Sampling.TokenDistribution"/>).
+    /// reciprocal of the weights' sum when the target is lazily normalised, see <c>TokenDistribution</c>).
     /// </summary>
     public double TargetScale { get; init; }
 
