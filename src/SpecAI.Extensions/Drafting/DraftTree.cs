@@ -4,7 +4,8 @@ namespace SpecAI.Extensions.Drafting;
 
 /// <summary>
 /// The drafts of one step: k branches of up to L tokens each below the last committed token. Branches
-/// with the same prefix share nodes, so the target decodes a shared prefix once.
+/// with the same prefix share nodes, so the target decodes a shared prefix once. The engine owns each request's tree
+/// (resets it before a step, releases it after); a draft source only reads it and <see cref="Extend"/>s it.
 /// </summary>
 public sealed class DraftTree
 {
@@ -12,6 +13,11 @@ public sealed class DraftTree
     private readonly List<List<int>> _paths = new();
     private readonly Stack<TokenDistribution> _free = new();
     private int _vocabularySize;
+
+    /// <summary>Creates an empty tree (the engine's; reset before each step).</summary>
+    internal DraftTree()
+    {
+    }
 
     /// <summary>All nodes; index 0 is the root.</summary>
     public IReadOnlyList<DraftNode> Nodes => _nodes;
@@ -29,7 +35,7 @@ public sealed class DraftTree
     /// <param name="rootToken">The last committed token.</param>
     /// <param name="branchCount">Number of drafts (at least 1).</param>
     /// <param name="vocabularySize">Vocabulary size, for pooled distributions.</param>
-    public void Reset(int rootToken, int branchCount, int vocabularySize)
+    internal void Reset(int rootToken, int branchCount, int vocabularySize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(branchCount, 1);
         Release();
@@ -108,7 +114,7 @@ public sealed class DraftTree
 
     /// <summary>Drops a distribution that turned out deterministic (one-hot candidates).</summary>
     /// <param name="node">Node index.</param>
-    public void MarkDeterministic(int node)
+    internal void MarkDeterministic(int node)
     {
         if (_nodes[node].ChildDistribution is { } distribution)
         {
@@ -118,7 +124,7 @@ public sealed class DraftTree
     }
 
     /// <summary>Returns the distributions to the tree's pool and empties the tree.</summary>
-    public void Release()
+    internal void Release()
     {
         foreach (var node in _nodes)
         {
