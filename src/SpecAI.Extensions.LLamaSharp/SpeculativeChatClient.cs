@@ -116,6 +116,9 @@ public sealed partial class SpeculativeChatClient : IChatClient
 
     internal IReadOnlySet<int> StopTokens => _stopTokens;
 
+    /// <summary>The client's defaults for every request, its options and what it loaded folded into one <see cref="GenerationSettings"/>.</summary>
+    internal GenerationSettings DefaultSettings => _defaults;
+
     /// <summary>The scheduler that runs this client's requests.</summary>
     internal GenerationScheduler Scheduler => _scheduler;
 

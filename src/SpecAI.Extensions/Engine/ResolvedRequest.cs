@@ -19,7 +19,7 @@ internal sealed class ResolvedRequest
 {
     private ResolvedRequest(IReadOnlyList<int> prompt, GenerationSettings settings, ISpeculativeVerifier verifier, VerifierKind verifierKind, bool isLossless, IReadOnlyList<IDraftSource> draftSources, bool usesDraftModel, int contextLimit, int draftContextLimit, int vocabularySize)
     {
-        Prompt = prompt;
+        Prompt = [.. prompt]; // a copy: the caller may reuse its list
         VocabularySize = vocabularySize;
         Mode = settings.Mode;
         Sampling = settings.Sampling;
@@ -159,7 +159,7 @@ internal sealed class ResolvedRequest
         {
             sources.Add(custom);
         }
-        else if (PredictionDrafting.Create(settings, target.VocabularySize) is { } prediction)
+        else if (Prediction(settings, target.VocabularySize) is { } prediction)
         {
             sources.Add(prediction);
         }
@@ -240,6 +240,31 @@ internal sealed class ResolvedRequest
                 throw new InvalidOperationException($"Judge decoding reads the target's hidden states, and '{target.ModelName}' was loaded without them.");
             }
         }
+    }
+
+    /// <summary>
+    /// The predicted output's draft source (<see cref="GenerationSettings.PredictedTokens"/>), or null when there is none or
+    /// the mode drafts several branches (multi-draft) or is judged (judge). In <see cref="SpeculationMode.PromptLookup"/> it
+    /// falls back to prompt lookup over the committed tokens; the draft model, where the mode uses one, fills the draft
+    /// length below it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A predicted token lies outside the vocabulary.</exception>
+    private static PredictionDraftSource? Prediction(GenerationSettings settings, int vocabularySize)
+    {
+        if (settings.PredictedTokens is not { Count: > 0 } predicted || settings.Mode is SpeculationMode.MultiDraft or SpeculationMode.Judge)
+        {
+            return null;
+        }
+
+        foreach (int token in predicted)
+        {
+            if ((uint)token >= (uint)vocabularySize)
+            {
+                throw new ArgumentOutOfRangeException(nameof(settings), token, $"{nameof(GenerationSettings.PredictedTokens)} holds token {token}, outside the target's vocabulary of {vocabularySize}.");
+            }
+        }
+
+        return new PredictionDraftSource(predicted, settings.PromptLookupMaxNgram, settings.PromptLookupMinNgram, lookupInCommitted: settings.Mode == SpeculationMode.PromptLookup);
     }
 
     /// <summary>The built-in rule the settings select (no custom rule given).</summary>

@@ -242,6 +242,7 @@ public class ResolvedRequestTests
         Assert.Equal("DraftCount", Assert.Throws<ArgumentOutOfRangeException>(() => Resolve(new GenerationSettings { DraftCount = 0 })).ParamName);
         Assert.Equal("LanternDelta", Assert.Throws<ArgumentOutOfRangeException>(() => Resolve(new GenerationSettings { LanternDelta = 1.5 })).ParamName);
         Assert.Equal("TextDecoder", Assert.Throws<ArgumentException>(() => Resolve(new GenerationSettings { StopSequences = ["x"] })).ParamName);
+        Assert.Contains("PredictedTokens", Assert.Throws<ArgumentOutOfRangeException>(() => Resolve(new GenerationSettings { PredictedTokens = [1, Vocabulary] })).Message);
     }
 
     [Fact]
