@@ -65,10 +65,10 @@ public sealed partial class SpeculativeChatClient
     /// <summary>Generates raw tokens after prompt tokens through the scheduler (benchmarks compare samples with suggestions).</summary>
     internal async Task<int[]> GenerateTokensAsync(int[] prompt, ChatOptions? options, CancellationToken cancellationToken = default)
     {
-        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens, this), options);
+        var request = Resolve(prompt, options);
         var statistics = new SpeculationStatistics();
         var tokens = new List<int>();
-        await foreach (int token in _scheduler.GenerateAsync(prompt, settings, statistics, cancellationToken).ConfigureAwait(false))
+        await foreach (int token in _scheduler.GenerateAsync(request, statistics, cancellationToken).ConfigureAwait(false))
         {
             tokens.Add(token);
         }

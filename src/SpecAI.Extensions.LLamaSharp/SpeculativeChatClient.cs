@@ -38,6 +38,7 @@ public sealed partial class SpeculativeChatClient : IChatClient
     private readonly Lazy<string[]> _tokenTexts;
     private readonly Judge.JudgeHead? _judge;
     private readonly Lazy<Gguf.GgufTokenEmbeddings> _embeddings;
+    private readonly GenerationSettings _defaults;
     private volatile bool _disposed;
 
     /// <summary>Loads the models and creates the client. Safe on a UI thread: the models load on the client's own thread.</summary>
@@ -66,6 +67,9 @@ public sealed partial class SpeculativeChatClient : IChatClient
             _judge = Judge.JudgeHeadLoader.Load(_options.JudgeHeadPath, _target, _logger);
             _embeddings = new Lazy<Gguf.GgufTokenEmbeddings>(() => Gguf.GgufTokenEmbeddings.Open(_target.Path));
             _assembler = new ChatResponseAssembler(() => new LLamaTokenTextDecoder(_target.Weights), _options.ModelId ?? _target.ModelName);
+
+            // The client's defaults, folded once: its options and what it loaded (LANTERN's embeddings open on first use).
+            _defaults = _options.ToGenerationSettings() with { StopTokens = _stopTokens, Judge = _judge, TokenEmbeddings = new LazyTokenEmbeddings(LanternEmbeddings) };
         }
         catch
         {
@@ -112,6 +116,9 @@ public sealed partial class SpeculativeChatClient : IChatClient
 
     internal IReadOnlySet<int> StopTokens => _stopTokens;
 
+    /// <summary>The client's defaults for every request, its options and what it loaded folded into one <see cref="GenerationSettings"/>.</summary>
+    internal GenerationSettings DefaultSettings => _defaults;
+
     /// <summary>The scheduler that runs this client's requests.</summary>
     internal GenerationScheduler Scheduler => _scheduler;
 
@@ -152,12 +159,12 @@ public sealed partial class SpeculativeChatClient : IChatClient
             return StreamSuperposedAsync(messages, options, cancellationToken);
         }
 
-        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens, this), options);
         int[] prompt = TokenizePrompt(messages, options);
+        var request = Resolve(prompt, options);
         var tools = ToolCallBuffer.DeclaredNames(options);
         var statistics = new SpeculationStatistics();
-        var tokens = _scheduler.GenerateAsync(prompt, settings, statistics, cancellationToken);
-        return StreamAsync(tokens, prompt.Length, settings, options?.StopSequences, tools, statistics, cancellationToken);
+        var tokens = _scheduler.GenerateAsync(request, statistics, cancellationToken);
+        return StreamAsync(tokens, prompt.Length, request, options?.StopSequences, tools, statistics, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -235,13 +242,13 @@ public sealed partial class SpeculativeChatClient : IChatClient
     /// <summary>Generates raw tokens for a request through the same path as the chat methods (tests check laws on tokens).</summary>
     internal async Task<int[]> GenerateTokensAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken = default)
     {
-        var settings = CompleteSettings(GenerationSettingsMapper.Map(options, _options, _stopTokens, this), options);
         int[] prompt = TokenizePrompt(messages, options);
+        var request = Resolve(prompt, options);
         var statistics = new SpeculationStatistics();
         var tokens = new List<int>();
         try
         {
-            await foreach (int token in _scheduler.GenerateAsync(prompt, settings, statistics, cancellationToken).ConfigureAwait(false))
+            await foreach (int token in _scheduler.GenerateAsync(request, statistics, cancellationToken).ConfigureAwait(false))
             {
                 tokens.Add(token);
             }
@@ -254,13 +261,13 @@ public sealed partial class SpeculativeChatClient : IChatClient
         }
     }
 
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IAsyncEnumerable<int> tokens, int promptTokens, GenerationSettings settings, IList<string>? stopSequences, IReadOnlySet<string> tools, SpeculationStatistics statistics, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IAsyncEnumerable<int> tokens, int promptTokens, ResolvedRequest request, IList<string>? stopSequences, IReadOnlySet<string> tools, SpeculationStatistics statistics, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        bool lossless = settings.IsLossless;
+        bool lossless = request.IsLossless;
         using var activity = SpeculationTelemetry.ActivitySource.StartActivity("specai.generate");
         activity?.SetTag("gen_ai.request.model", Metadata.DefaultModelId);
-        activity?.SetTag("specai.mode", settings.Mode.ToString());
-        var verifier = settings.CustomVerifier?.Kind ?? settings.Verifier;
+        activity?.SetTag("specai.mode", request.Mode.ToString());
+        var verifier = request.VerifierKind;
         activity?.SetTag("specai.verifier", verifier.ToString());
         activity?.SetTag("specai.lossless", lossless);
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -280,7 +287,7 @@ public sealed partial class SpeculativeChatClient : IChatClient
         {
             Statistics.Add(statistics);
             var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started) - statistics.PrefillTime;
-            SpeculationTelemetry.RecordRequest(statistics, settings.Mode, verifier, lossless, elapsed);
+            SpeculationTelemetry.RecordRequest(statistics, request.Mode, verifier, lossless, elapsed);
             activity?.SetTag("gen_ai.usage.output_tokens", statistics.GeneratedTokens);
             activity?.SetTag("specai.target_calls", statistics.TargetCalls);
             activity?.SetTag("specai.acceptance_rate", statistics.AcceptanceRate);
@@ -288,21 +295,15 @@ public sealed partial class SpeculativeChatClient : IChatClient
     }
 
     /// <summary>
-    /// Adds what the client owns to the mapped settings: the judge head in Judge mode, and for a required tool call
-    /// or a JSON response format a grammar mask applied to draft and target alike (see <see cref="RequestConstraints"/>).
+    /// A request's settings: the client's defaults with the chat options mapped on top, plus what only the model can
+    /// give (the prediction as tokens, the decoder stop sequences are matched through, and for a required tool call or a
+    /// JSON response format a grammar mask applied to draft and target alike, see <see cref="RequestConstraints"/>);
+    /// then resolved and validated once, by the engine (<see cref="ResolvedRequest.Resolve"/>).
     /// </summary>
-    private GenerationSettings CompleteSettings(GenerationSettings settings, ChatOptions? options)
+    /// <exception cref="ArgumentException">An option is invalid (out-of-range values are reported as invalid chat options).</exception>
+    private ResolvedRequest Resolve(int[] prompt, ChatOptions? options)
     {
-        if (settings.Mode == SpeculationMode.Judge)
-        {
-            settings = settings with { Judge = _judge ?? throw new ArgumentException($"Judge mode needs {nameof(SpeculativeChatClientOptions.JudgeHeadPath)} in the client options.", nameof(options)) };
-        }
-
-        if (settings.Verifier == VerifierKind.Lantern && settings.TokenEmbeddings is null && !settings.Sampling.IsGreedy && settings.Mode != SpeculationMode.None)
-        {
-            settings = settings with { TokenEmbeddings = LanternEmbeddings() };
-        }
-
+        var settings = GenerationSettingsMapper.Map(options, _defaults, this);
         if (GenerationSettingsMapper.Prediction(options) is { Length: > 0 } prediction)
         {
             settings = settings with { PredictedTokens = _target.Weights.Tokenize(prediction, false, false, Encoding.UTF8).Select(t => (int)t).ToArray() };
@@ -314,7 +315,19 @@ public sealed partial class SpeculativeChatClient : IChatClient
             settings = settings with { StopSequences = [.. stops], TextDecoder = () => new LLamaTokenTextDecoder(_target.Weights) };
         }
 
-        return settings.Constraint is null && _constraints.For(options) is { } constraint ? settings with { Constraint = constraint } : settings;
+        if (settings.Constraint is null && _constraints.For(options) is { } constraint)
+        {
+            settings = settings with { Constraint = constraint };
+        }
+
+        try
+        {
+            return _scheduler.Resolve(prompt, settings);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new ArgumentException($"Invalid chat options: {ex.Message}", nameof(options), ex);
+        }
     }
 
     private static async Task<Loaded> StartAsync(SpeculativeChatClientOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)

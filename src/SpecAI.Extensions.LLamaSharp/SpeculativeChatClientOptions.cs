@@ -185,6 +185,27 @@ public sealed class SpeculativeChatClientOptions
     /// <summary>The mode in effect after defaults.</summary>
     public SpeculationMode EffectiveMode => Mode ?? (string.IsNullOrEmpty(DraftModelPath) ? SpeculationMode.None : SpeculationMode.DraftModel);
 
+    /// <summary>
+    /// These options as the defaults of every request (<see cref="Engine.GenerationSettings"/>), before the request's
+    /// <c>ChatOptions</c> are mapped on top; the client adds what it loaded (end-of-generation tokens, judge head, token embeddings).
+    /// </summary>
+    internal Engine.GenerationSettings ToGenerationSettings() => new()
+    {
+        Sampling = new Sampling.SamplingOptions { Temperature = Temperature },
+        Seed = Seed,
+        MaxTokens = MaxOutputTokens,
+        Mode = EffectiveMode,
+        DraftLength = DraftLength,
+        DraftCount = DraftCount,
+        Verifier = Verifier,
+        CustomVerifier = CustomVerifier,
+        Adaptive = Adaptive,
+        JudgeThreshold = JudgeThreshold,
+        MaxJudgedTokensPerStep = MaxJudgedTokensPerStep,
+        LanternDelta = LanternDelta,
+        LanternNeighbourCount = LanternK,
+    };
+
     /// <summary>Checks the options and throws a message that names the bad setting.</summary>
     /// <exception cref="ArgumentException">A setting is missing or out of range.</exception>
     public void Validate()

@@ -7,6 +7,7 @@ using LLama.Native;
 using Microsoft.Extensions.AI;
 using SpecAI.Extensions;
 using SpecAI.Extensions.ChatClient;
+using SpecAI.Extensions.Engine;
 using SpecAI.Extensions.Gguf.Forge;
 
 namespace SpecAI.Cli.Bench;
@@ -56,7 +57,7 @@ internal static class RequestCostCommand
         var prompts = BenchCommand.Prompts;
         var tokenized = prompts.Select(p => client.TokenizePrompt([new ChatMessage(ChatRole.User, p)], chat)).ToArray();
         using var raw = new RawLoop(targetPath, threads);
-        var clientOptions = client.GetService<SpeculativeChatClientOptions>()!;
+        var defaults = client.DefaultSettings;
 
         async Task<Sample> Run(string row, int k)
         {
@@ -70,7 +71,7 @@ internal static class RequestCostCommand
                 case "raw":
                     return raw.Generate(tokenized[k], maxTokens);
                 case "scheduler":
-                    var settings = GenerationSettingsMapper.Map(chat, clientOptions, client.StopTokens, client);
+                    var settings = GenerationSettingsMapper.Map(chat, defaults, client);
                     int[] prompt = client.TokenizePrompt([new ChatMessage(ChatRole.User, prompts[k])], chat);
                     var own = new SpeculationStatistics();
                     await foreach (int _ in client.Scheduler.GenerateAsync(prompt, settings, own, ct).ConfigureAwait(false))
@@ -122,10 +123,10 @@ internal static class RequestCostCommand
             }
         }
 
-        Print(samples, handoff, maxTokens, rounds, client, clientOptions, chat);
+        Print(samples, handoff, maxTokens, rounds, client, defaults, chat);
     }
 
-    private static void Print(Dictionary<string, List<Sample>> samples, List<double> handoff, int maxTokens, int rounds, SpeculativeChatClient client, SpeculativeChatClientOptions clientOptions, ChatOptions chat)
+    private static void Print(Dictionary<string, List<Sample>> samples, List<double> handoff, int maxTokens, int rounds, SpeculativeChatClient client, GenerationSettings defaults, ChatOptions chat)
     {
         var inv = CultureInfo.InvariantCulture;
         var rawRows = samples["raw"];
@@ -143,7 +144,7 @@ internal static class RequestCostCommand
 
         var message = new[] { new ChatMessage(ChatRole.User, BenchCommand.Prompts[3]) };
         Console.WriteLine(string.Create(inv, $"scheduler hand-off (posted -> running on the scheduler thread, idle scheduler): median {BenchMath.Median(handoff):F3} ms, max {handoff.Max():F3} ms"));
-        Console.WriteLine(string.Create(inv, $"prompt formatting + tokenization: {Micro(() => client.TokenizePrompt(message, chat), 500):F1} µs; settings mapping: {Micro(() => GenerationSettingsMapper.Map(chat, clientOptions, client.StopTokens, client), 2000):F2} µs"));
+        Console.WriteLine(string.Create(inv, $"prompt formatting + tokenization: {Micro(() => client.TokenizePrompt(message, chat), 500):F1} µs; settings mapping: {Micro(() => GenerationSettingsMapper.Map(chat, defaults, client), 2000):F2} µs"));
     }
 
     private static double Med(List<Sample> list, Func<Sample, double> value) => BenchMath.Median(list.Select(value).Where(double.IsFinite).DefaultIfEmpty(double.NaN));

@@ -7,32 +7,26 @@ using SpecAI.Extensions.Verification;
 namespace SpecAI.Extensions.ChatClient;
 
 /// <summary>
-/// Maps <see cref="ChatOptions"/> plus the client's defaults to the engine's settings. A
-/// <see cref="GenerationSettings"/> returned by <see cref="ChatOptions.RawRepresentationFactory"/> replaces the
-/// client's defaults (it can set what ChatOptions cannot: min-p, repetition penalty, logit bias, prompt-lookup
-/// n-grams...); whatever the ChatOptions and the <c>specai.*</c> keys set explicitly still applies on top.
+/// Maps <see cref="ChatOptions"/> onto the client's defaults (already folded into a <see cref="GenerationSettings"/>, see
+/// <see cref="SpeculativeChatClientOptions.ToGenerationSettings"/>). A <see cref="GenerationSettings"/> returned by
+/// <see cref="ChatOptions.RawRepresentationFactory"/> replaces the defaults (it can set what ChatOptions cannot: min-p,
+/// repetition penalty, logit bias, prompt-lookup n-grams...) but for the client's resources (end-of-generation tokens,
+/// judge head, token embeddings); whatever the ChatOptions and the <c>specai.*</c> keys set explicitly still applies on
+/// top. Only maps: the rules (which verifier, which drafters, what is valid) are applied once, when the engine resolves
+/// the request (<see cref="ResolvedRequest.Resolve"/>).
 /// </summary>
 internal static class GenerationSettingsMapper
 {
-    public static GenerationSettings Map(ChatOptions? chat, SpeculativeChatClientOptions defaults, IReadOnlySet<int> stopTokens, IChatClient? client = null)
+    public static GenerationSettings Map(ChatOptions? chat, GenerationSettings defaults, IChatClient? client = null)
     {
+        ArgumentNullException.ThrowIfNull(defaults);
         var extra = chat?.AdditionalProperties;
         var raw = chat?.RawRepresentationFactory?.Invoke(client!) as GenerationSettings;
-        var basis = raw ?? new GenerationSettings
+        var basis = raw is null ? defaults : raw with
         {
-            Sampling = new SamplingOptions { Temperature = defaults.Temperature },
-            Seed = defaults.Seed,
-            MaxTokens = defaults.MaxOutputTokens,
-            Mode = defaults.EffectiveMode,
-            DraftLength = defaults.DraftLength,
-            DraftCount = defaults.DraftCount,
-            Verifier = defaults.Verifier,
-            CustomVerifier = defaults.CustomVerifier,
-            Adaptive = defaults.Adaptive,
-            JudgeThreshold = defaults.JudgeThreshold,
-            MaxJudgedTokensPerStep = defaults.MaxJudgedTokensPerStep,
-            LanternDelta = defaults.LanternDelta,
-            LanternNeighbourCount = defaults.LanternK,
+            StopTokens = raw.StopTokens.Count == 0 ? defaults.StopTokens : new HashSet<int>(defaults.StopTokens.Concat(raw.StopTokens)),
+            Judge = defaults.Judge ?? raw.Judge,
+            TokenEmbeddings = raw.TokenEmbeddings ?? defaults.TokenEmbeddings,
         };
         var mode = Read(extra, SpeculativeChatOptionKeys.Mode, SpeculativeChatOptionKeys.ParseMode) ?? basis.Mode;
 
@@ -41,7 +35,7 @@ internal static class GenerationSettingsMapper
         bool verifierGiven = extra is not null && extra.TryGetValue(SpeculativeChatOptionKeys.Verifier, out verifierValue) && verifierValue is not null;
         var customVerifier = verifierValue as ISpeculativeVerifier;
         var sampling = basis.Sampling;
-        var settings = basis with
+        return basis with
         {
             Sampling = sampling with
             {
@@ -56,29 +50,17 @@ internal static class GenerationSettingsMapper
             Mode = mode,
             DraftLength = Read(extra, SpeculativeChatOptionKeys.DraftLength, ParseInt) ?? basis.DraftLength,
             DraftCount = mode == SpeculationMode.MultiDraft ? Read(extra, SpeculativeChatOptionKeys.DraftCount, ParseInt) ?? basis.DraftCount : 1,
-            Verifier = customVerifier is null ? Read(extra, SpeculativeChatOptionKeys.Verifier, SpeculativeChatOptionKeys.ParseVerifier) ?? DefaultVerifier(mode, basis.Verifier) : basis.Verifier,
+            Verifier = customVerifier is null ? Read(extra, SpeculativeChatOptionKeys.Verifier, SpeculativeChatOptionKeys.ParseVerifier) ?? basis.Verifier : basis.Verifier,
             CustomVerifier = verifierGiven ? customVerifier : basis.CustomVerifier,
             Adaptive = Read(extra, SpeculativeChatOptionKeys.Adaptive, s => bool.Parse(s)) ?? basis.Adaptive,
             MeasureOptimalAcceptance = Read(extra, SpeculativeChatOptionKeys.MeasureOptimalAcceptance, s => bool.Parse(s)) ?? basis.MeasureOptimalAcceptance,
             JudgeThreshold = Read(extra, SpeculativeChatOptionKeys.JudgeThreshold, ParseDouble) ?? basis.JudgeThreshold,
             LanternDelta = Read(extra, SpeculativeChatOptionKeys.LanternDelta, ParseDouble) ?? basis.LanternDelta,
             LanternNeighbourCount = Read(extra, SpeculativeChatOptionKeys.LanternK, ParseInt) ?? basis.LanternNeighbourCount,
-            StopTokens = basis.StopTokens.Count == 0 ? stopTokens : new HashSet<int>(stopTokens.Concat(basis.StopTokens)),
             Constraint = extra is not null && extra.TryGetValue(SpeculativeChatOptionKeys.Constraint, out object? constraint)
                 ? constraint as ITokenConstraint ?? throw new ArgumentException($"ChatOptions.AdditionalProperties['{SpeculativeChatOptionKeys.Constraint}'] must be an {nameof(ITokenConstraint)}.", "options")
                 : basis.Constraint,
         };
-
-        try
-        {
-            settings.Validate();
-        }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            throw new ArgumentException($"Invalid chat options: {ex.Message}", nameof(chat), ex);
-        }
-
-        return settings;
     }
 
     /// <summary>The request's predicted output (<see cref="SpeculativeChatOptionKeys.Prediction"/>), to be tokenized by the client; null when none.</summary>
@@ -92,9 +74,6 @@ internal static class GenerationSettingsMapper
 
         return value as string ?? throw new ArgumentException($"ChatOptions.AdditionalProperties['{SpeculativeChatOptionKeys.Prediction}'] must be a string (the predicted text), not {value.GetType().Name}.", "options");
     }
-
-    private static VerifierKind DefaultVerifier(SpeculationMode mode, VerifierKind configured) =>
-        mode == SpeculationMode.MultiDraft && configured == VerifierKind.Standard ? VerifierKind.KSeq : configured;
 
     private static int ParseInt(string value) => int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture);
 

@@ -7,103 +7,78 @@ using SpecAI.Extensions.Verification;
 namespace SpecAI.Extensions.Engine;
 
 /// <summary>
-/// Everything one generation owns: its tokens, sampler, random source, verifier, draft tree, statistics and
-/// its slots in the target's and the draft model's KV caches. The engine keeps only what requests share.
+/// One generation's progress: its committed tokens, statistics, KV slots, the step's draft tree and plan, and whether
+/// and why it ended. What the generation is (verifier, draft sources, limits, stop rules, constraint, random source)
+/// is its <see cref="ResolvedRequest"/>, fixed before it starts.
 /// </summary>
 /// <remarks>
-/// The target's KV holds every committed token but the last one (the pending token), which each step decodes
-/// together with the draft tree's nodes. Touched only by the thread that runs the engine's steps.
+/// The one writer of its state: the engine and the step say what happens (<see cref="Admit"/>, <see cref="PlanStep"/>,
+/// <see cref="BeginDrafting"/>, <see cref="Verify"/>, <see cref="EndStep"/>, <see cref="ReleaseSlots"/>, <see cref="Fail"/>)
+/// and it records it. The target's KV holds every committed token but the last one (the pending token), which each
+/// step decodes together with the draft tree's nodes. Touched only by the thread that runs the engine's steps.
 /// </remarks>
 internal sealed class GenerationRequest : ITreeTarget
 {
     private readonly Queue<int> _emitted = new();
+    private readonly StopSequenceMatcher? _stopText;
     private IModelSession? _target;
 
-    public GenerationRequest(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier verifier, int contextLimit, int vocabularySize)
+    public GenerationRequest(ResolvedRequest resolved, SpeculationStatistics statistics)
     {
-        Settings = settings;
+        Resolved = resolved;
         Statistics = statistics;
-        Verifier = verifier;
-        PromptLength = prompt.Count;
-
-        // Allocation follows the context, not MaxTokens (which may be int.MaxValue).
-        ContextLimit = (int)Math.Min(contextLimit, (long)prompt.Count + settings.MaxTokens + 1);
-        DraftContextLimit = ContextLimit;
-        Tokens = new List<int>(ContextLimit);
-        Tokens.AddRange(prompt);
-        VocabularySize = vocabularySize;
-        Processor = new LogitProcessor(settings.Sampling, settings.Constraint);
-        Random = settings.RandomSource ?? new SeededRandomSource(settings.Seed ?? System.Random.Shared.NextInt64());
-        MaxBranchCount = settings.Mode == SpeculationMode.MultiDraft ? settings.DraftCount : 1;
-        MeasuresBound = settings.MeasuresOptimalAcceptance && verifier.IsLossless && !settings.Sampling.IsGreedy && verifier.Scheme != DraftScheme.TopK;
-        IsFinished = settings.MaxTokens == 0;
-        _stopText = settings.TextDecoder is { } decoder && settings.StopSequences.Any(s => !string.IsNullOrEmpty(s))
-            ? new StopSequenceMatcher(decoder(), settings.StopSequences)
-            : null;
+        Tokens = new List<int>(resolved.ContextLimit);
+        Tokens.AddRange(resolved.Prompt);
+        Processor = new LogitProcessor(resolved.Sampling, resolved.Constraint);
+        IsFinished = resolved.MaxTokens == 0;
+        _stopText = resolved.TextDecoder is { } decoder ? new StopSequenceMatcher(decoder(), resolved.StopSequences) : null;
     }
 
-    private readonly StopSequenceMatcher? _stopText;
-
-    public GenerationSettings Settings { get; }
+    /// <summary>What this generation is: verifier, draft sources, limits, stop rules, constraint, random source.</summary>
+    public ResolvedRequest Resolved { get; }
 
     public SpeculationStatistics Statistics { get; }
 
-    public ISpeculativeVerifier Verifier { get; }
+    public ISpeculativeVerifier Verifier => Resolved.Verifier;
 
     public LogitProcessor Processor { get; }
 
-    public IRandomSource Random { get; }
+    public IRandomSource Random => Resolved.Random;
 
     /// <summary>Committed tokens: the prompt, then the answer.</summary>
     public List<int> Tokens { get; }
 
-    public int PromptLength { get; }
+    public int PromptLength => Resolved.Prompt.Count;
 
     public int Generated { get; private set; }
 
     /// <summary>Most tokens (prompt and answer) this request may hold: its share of the context.</summary>
-    public int ContextLimit { get; }
+    public int ContextLimit => Resolved.ContextLimit;
 
-    /// <summary>
-    /// Most tokens the request may hold in the draft model's KV cache: its context share, with room for a draft
-    /// tokenizer that writes the same text in more tokens when the vocabularies differ.
-    /// </summary>
-    public int DraftContextLimit { get; set; }
+    /// <summary>Most tokens the request may hold in the draft model's KV cache (see <see cref="ResolvedRequest.DraftContextLimit"/>).</summary>
+    public int DraftContextLimit => Resolved.DraftContextLimit;
 
-    public int VocabularySize { get; }
+    /// <summary>The request's draft sources in drafting order; each drafts on the same tree and hears every commit.</summary>
+    public IReadOnlyList<IDraftSource> DraftSources => Resolved.DraftSources;
 
-    /// <summary>
-    /// The request's draft sources in drafting order (a custom source, prompt lookup or the prediction first, then the
-    /// draft model where the mode uses one); each drafts on the same tree and hears every commit.
-    /// </summary>
-    public List<IDraftSource> DraftSources { get; } = new();
+    /// <summary>Whether the request holds sequences in the draft model's KV cache.</summary>
+    public bool UsesDraftModel => Resolved.UsesDraftModel;
 
-    /// <summary>Whether the request holds sequences in the draft model's KV cache (the engine's <see cref="ModelDraftSource"/> is one of its sources).</summary>
-    public bool UsesDraftModel { get; set; }
+    public bool HasDrafter => Resolved.DraftSources.Count > 0;
 
-    public bool HasDrafter => DraftSources.Count > 0;
+    public int MaxBranchCount => Resolved.MaxBranchCount;
 
-    public int MaxBranchCount { get; }
+    public SequenceSlot? TargetSlot { get; private set; }
 
-    public bool MeasuresBound { get; }
-
-    public SequenceSlot? TargetSlot { get; set; }
-
-    public SequenceSlot? DraftSlot { get; set; }
+    public SequenceSlot? DraftSlot { get; private set; }
 
     /// <summary>The committed tokens as the draft model's tokens, when its vocabulary differs from the target's; null otherwise.</summary>
-    public Vocabulary.DraftTokenBridge? DraftBridge { get; set; }
+    public Vocabulary.DraftTokenBridge? DraftBridge { get; private set; }
 
     public DraftTree Tree { get; } = new();
 
-    /// <summary>The plan of the current step.</summary>
-    public DraftPlan Plan { get; set; }
-
     /// <summary>Draft length of the current step after clamping (0: nothing drafted).</summary>
-    public int StepDraftLength { get; set; }
-
-    /// <summary>Whether the current step decodes (pending token and drafts) rather than only prefilling.</summary>
-    public bool StepDecodes { get; set; }
+    public int StepDraftLength { get; private set; }
 
     public bool IsFinished { get; private set; }
 
@@ -119,9 +94,56 @@ internal sealed class GenerationRequest : ITreeTarget
     public Exception? Error { get; private set; }
 
     /// <summary>The request's share of the current step's drafting; null when it has no draft source or only prefills.</summary>
-    public DraftStep? DraftStep { get; set; }
+    public DraftStep? DraftStep { get; private set; }
 
-    public void Finish() => IsFinished = true;
+    /// <summary>The request was admitted: its sequences in the target's (and the draft model's) KV cache.</summary>
+    public void Admit(SequenceSlot target, SequenceSlot? draft, Vocabulary.DraftTokenBridge? bridge)
+    {
+        TargetSlot = target;
+        DraftSlot = draft;
+        DraftBridge = bridge;
+    }
+
+    /// <summary>Hands the request's KV slots back (to be released by the engine's memories); null where it held none.</summary>
+    public (SequenceSlot? Target, SequenceSlot? Draft) ReleaseSlots()
+    {
+        var slots = (TargetSlot, DraftSlot);
+        (TargetSlot, DraftSlot) = (null, null);
+        Tree.Release();
+        return slots;
+    }
+
+    /// <summary>This step drafts <paramref name="length"/> tokens in each of <paramref name="count"/> branches (length 0: none) below the pending token.</summary>
+    public void PlanStep(int length, int count)
+    {
+        StepDraftLength = length;
+        DraftStep = null;
+        Tree.Reset(Tokens[^1], count, Resolved.VocabularySize);
+    }
+
+    public int VocabularySize => Resolved.VocabularySize;
+
+    /// <summary>Starts this step's drafting: the request's sources draft on its tree (to <paramref name="prefillTo"/> when it only prefills).</summary>
+    public DraftStep BeginDrafting(int? prefillTo = null)
+    {
+        var draftRequest = new DraftRequest(Tokens, Generated, Verifier.Scheme, Processor, Random, Statistics);
+        var step = prefillTo is { } end
+            ? new DraftStep(draftRequest, Tree, DraftSlot, 0) { PrefillTo = end, Bridge = DraftBridge, ContextLimit = DraftContextLimit }
+            : new DraftStep(draftRequest, Tree, DraftSlot, StepDraftLength) { Bridge = DraftBridge, ContextLimit = DraftContextLimit };
+        if (prefillTo is null)
+        {
+            DraftStep = step;
+        }
+
+        return step;
+    }
+
+    /// <summary>The step is over (verified and committed, or failed): its tree's buffers go back, its drafting is forgotten.</summary>
+    public void EndStep()
+    {
+        Tree.Release();
+        DraftStep = null;
+    }
 
     public void Fail(Exception error)
     {
@@ -142,8 +164,8 @@ internal sealed class GenerationRequest : ITreeTarget
         TreeVerification result;
         try
         {
-            int budget = Math.Min(Settings.MaxTokens - Generated, ContextLimit - Tokens.Count);
-            result = trees.Verify(Tree, this, Verifier, Random, budget, Settings.StopTokens, MeasuresBound);
+            int budget = Math.Min(Resolved.MaxTokens - Generated, ContextLimit - Tokens.Count);
+            result = trees.Verify(Tree, this, Verifier, Random, budget, Resolved.StopTokens, Resolved.MeasuresBound);
         }
         finally
         {
@@ -206,7 +228,7 @@ internal sealed class GenerationRequest : ITreeTarget
     /// <summary>The judge's score of each candidate, from the target's hidden state at that draft token in this step's batch.</summary>
     double[]? ITreeTarget.JudgeScores(ReadOnlySpan<int> candidateNodes)
     {
-        if (Settings.Judge is not { } judge || candidateNodes.IsEmpty)
+        if (Resolved.Judge is not { } judge || candidateNodes.IsEmpty)
         {
             return null;
         }
@@ -220,18 +242,15 @@ internal sealed class GenerationRequest : ITreeTarget
         return scores;
     }
 
-    /// <summary>Returns the draft tree's vocabulary-sized buffers (the request is done).</summary>
-    public void ReleaseBuffers() => Tree.Release();
-
     /// <summary>Commits one token and decides here, and only here, whether the generation ends (and why).</summary>
     private void Commit(int token)
     {
         Tokens.Add(token);
         _emitted.Enqueue(token);
         Generated++;
-        var reason = Settings.StopTokens.Contains(token) ? GenerationStopReason.EndOfGeneration
+        var reason = Resolved.StopTokens.Contains(token) ? GenerationStopReason.EndOfGeneration
             : _stopText?.Add(token) == true ? GenerationStopReason.StopSequence
-            : Generated >= Settings.MaxTokens ? GenerationStopReason.MaxTokens
+            : Generated >= Resolved.MaxTokens ? GenerationStopReason.MaxTokens
             : Tokens.Count >= ContextLimit ? GenerationStopReason.ContextFull
             : GenerationStopReason.None;
         if (reason != GenerationStopReason.None)

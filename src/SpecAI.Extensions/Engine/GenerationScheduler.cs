@@ -157,9 +157,25 @@ internal sealed partial class GenerationScheduler : IDisposable
     public IAsyncEnumerable<int> GenerateAsync(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(statistics);
+        return GenerateAsync(Resolve(prompt, settings), statistics, cancellationToken);
+    }
+
+    /// <summary>Resolves and validates a request against the attached engine's models (see <see cref="ResolvedRequest.Resolve"/>).</summary>
+    /// <exception cref="InvalidOperationException">No engine is attached.</exception>
+    internal ResolvedRequest Resolve(IReadOnlyList<int> prompt, GenerationSettings settings)
+    {
         var engine = _engine ?? throw new InvalidOperationException("No engine is attached to the scheduler.");
-        var request = engine.CreateRequest(prompt, settings, statistics, verifier: null);
-        return StreamAsync(request, cancellationToken);
+        return engine.Resolve(prompt, settings);
+    }
+
+    /// <summary>Queues a resolved request as it is (no further validation) and streams its tokens; see the public overload.</summary>
+    internal IAsyncEnumerable<int> GenerateAsync(ResolvedRequest request, SpeculationStatistics statistics, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return StreamAsync(SpeculativeEngine.CreateRequest(request, statistics), cancellationToken);
     }
 
     /// <summary>Cancels running requests, fails queued ones with <see cref="ObjectDisposedException"/>, frees the models on the scheduler's thread and stops it.</summary>

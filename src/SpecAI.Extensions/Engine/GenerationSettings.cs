@@ -29,7 +29,11 @@ public sealed record GenerationSettings
     /// <summary>Drafts per step (k) for <see cref="SpeculationMode.MultiDraft"/>.</summary>
     public int DraftCount { get; init; } = 1;
 
-    /// <summary>Verification rule. At temperature 0 every lossless rule reduces to greedy matching.</summary>
+    /// <summary>
+    /// Verification rule. At temperature 0 every lossless rule reduces to greedy matching. In
+    /// <see cref="SpeculationMode.MultiDraft"/>, <see cref="VerifierKind.Standard"/> (one draft per position) is verified by
+    /// its k-draft generalisation, <see cref="VerifierKind.KSeq"/>.
+    /// </summary>
     public VerifierKind Verifier { get; init; } = VerifierKind.Standard;
 
     /// <summary>

@@ -99,7 +99,10 @@ public sealed class SpeculativeEngine
 
     /// <summary>As the public overload, with a verifier instance that takes precedence over the settings' rule (tests pair rules with wrong schemes).</summary>
     internal IEnumerable<int> Generate(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier? verifier, CancellationToken cancellationToken = default)
-        => RunAlone(CreateRequest(prompt, settings, statistics, verifier), cancellationToken);
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        return RunAlone(CreateRequest(Resolve(prompt, settings, verifier), statistics), cancellationToken);
+    }
 
     /// <summary>
     /// Superposed Decoding (Shen et al., NeurIPS 2024; LOSSY): k suggestions after <paramref name="prompt"/> from one
@@ -133,121 +136,35 @@ public sealed class SpeculativeEngine
         _draftModel?.Reset();
     }
 
-    /// <summary>Validates a request and builds its state (no native call).</summary>
-    internal GenerationRequest CreateRequest(IReadOnlyList<int> prompt, GenerationSettings settings, SpeculationStatistics statistics, ISpeculativeVerifier? verifier)
+    /// <summary>
+    /// Resolves and validates a prompt and its settings against this engine's models (<see cref="ResolvedRequest.Resolve"/>,
+    /// the one place the settings' rules live); no native call.
+    /// </summary>
+    internal ResolvedRequest Resolve(IReadOnlyList<int> prompt, GenerationSettings settings, ISpeculativeVerifier? verifier = null)
+        => ResolvedRequest.Resolve(prompt, settings, Target, _draftModel, verifier);
+
+    /// <summary>Builds a resolved request's state (no native call, no further validation).</summary>
+    internal static GenerationRequest CreateRequest(ResolvedRequest resolved, SpeculationStatistics statistics)
     {
-        ArgumentNullException.ThrowIfNull(prompt);
-        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(resolved);
         ArgumentNullException.ThrowIfNull(statistics);
-        settings.Validate();
-        if (prompt.Count == 0)
-        {
-            throw new ArgumentException("The prompt must contain at least one token.", nameof(prompt));
-        }
-
-        if (prompt.Count >= Target.ContextSize)
-        {
-            throw new ArgumentException($"The prompt has {prompt.Count} tokens but the context of '{Target.ModelName}' holds {Target.ContextSize}; shorten the conversation or raise the context size.", nameof(prompt));
-        }
-
-        foreach (int token in prompt)
-        {
-            if ((uint)token >= (uint)Target.VocabularySize)
-            {
-                throw new ArgumentException($"Prompt token {token} is outside the vocabulary of '{Target.ModelName}' (0..{Target.VocabularySize - 1}).", nameof(prompt));
-            }
-        }
-
-        verifier ??= settings.CustomVerifier;
-        var mode = settings.Mode;
-        if (settings.DraftSource is not null && mode is SpeculationMode.MultiDraft or SpeculationMode.Judge)
-        {
-            throw new ArgumentException($"A custom draft source (GenerationSettings.DraftSource) drafts one branch before the draft model; mode {mode} drafts several branches from the root. Use mode DraftModel or PromptLookup.", nameof(settings));
-        }
-
-        if (mode is SpeculationMode.DraftModel or SpeculationMode.MultiDraft && _draftModel is null)
-        {
-            throw new InvalidOperationException($"Speculation mode {mode} needs a draft model, and none was configured.");
-        }
-
-        if (mode != SpeculationMode.None && Target.Rollback == SequenceRollback.None)
-        {
-            throw new NotSupportedException($"'{Target.ModelName}' can neither remove rejected draft tokens from its KV cache nor checkpoint and restore a sequence, so speculation mode {mode} is not possible with it; use mode None.");
-        }
-
-        if (mode != SpeculationMode.None && _modelDrafter is { } drafter && drafter.Session.Rollback == SequenceRollback.None)
-        {
-            throw new NotSupportedException($"The draft model '{drafter.Session.ModelName}' can neither remove rejected draft tokens from its KV cache nor checkpoint and restore a sequence; use a draft model with attention or checkpoints, or prompt lookup.");
-        }
-
-        if (mode == SpeculationMode.Judge)
-        {
-            if (settings.Judge is null || _draftModel is null)
-            {
-                throw new InvalidOperationException("Judge decoding needs a draft model and a judge head (GenerationSettings.Judge).");
-            }
-
-            if (!Target.ProvidesHiddenStates)
-            {
-                throw new InvalidOperationException($"Judge decoding reads the target's hidden states, and '{Target.ModelName}' was loaded without them.");
-            }
-
-            verifier ??= new JudgeVerifier(settings.JudgeThreshold ?? settings.Judge.Threshold, settings.MaxJudgedTokensPerStep);
-        }
-
-        if (settings.Verifier == VerifierKind.Lantern && !settings.Sampling.IsGreedy && mode != SpeculationMode.Judge)
-        {
-            // Without drafts nothing is relaxed: plain decoding needs no embeddings.
-            verifier ??= mode == SpeculationMode.None ? StandardVerifier.Instance : new LanternVerifier(
-                settings.TokenEmbeddings ?? throw new InvalidOperationException("The LANTERN verifier needs the target's token embeddings (GenerationSettings.TokenEmbeddings)."),
-                settings.LanternDelta, settings.LanternNeighbourCount, measuresDistance: settings.MeasuresOptimalAcceptance,
-                multiDraft: mode == SpeculationMode.MultiDraft ? KSeqVerifier.Instance : null);
-        }
-
-        verifier ??= VerifierFactory.Create(settings.Verifier, settings.Sampling);
-        var request = new GenerationRequest(prompt, settings, statistics, verifier, Target.ContextSize, Target.VocabularySize);
-        if (settings.DraftSource is { } custom && mode != SpeculationMode.None)
-        {
-            request.DraftSources.Add(custom);
-        }
-        else if (PredictionDrafting.Create(settings, Target.VocabularySize) is { } prediction)
-        {
-            request.DraftSources.Add(prediction);
-        }
-
-        switch (mode)
-        {
-            case SpeculationMode.DraftModel or SpeculationMode.MultiDraft or SpeculationMode.Judge:
-                UseDraftModel(request, _draftModel!);
-                break;
-            case SpeculationMode.PromptLookup:
-                if (request.DraftSources.Count == 0)
-                {
-                    request.DraftSources.Add(new PromptLookupDraftSource(settings.PromptLookupMaxNgram, settings.PromptLookupMinNgram));
-                }
-
-                if (settings.CombineLookupWithDraftModel && _draftModel is not null)
-                {
-                    UseDraftModel(request, _draftModel);
-                }
-
-                break;
-        }
-
-        return request;
+        return new GenerationRequest(resolved, statistics);
     }
 
     /// <summary>Gives a request its KV slots, reusing the longest cached prefix of its prompt.</summary>
     internal void Admit(GenerationRequest request)
     {
-        request.TargetSlot = _target.Acquire(request.Tokens, request.TargetPrefix);
-        if (request.UsesDraftModel)
+        var target = _target.Acquire(request.Tokens, request.TargetPrefix);
+        if (!request.UsesDraftModel)
         {
-            // The draft's KV holds its own tokens for the committed ones: reuse is matched on those.
-            request.DraftBridge = _modelDrafter!.CreateBridge();
-            var history = (IReadOnlyList<int>?)request.DraftBridge?.Sync(request.Tokens, request.Tokens.Count) ?? request.Tokens;
-            request.DraftSlot = _modelDrafter.Memory.Acquire(history, history.Count - 1);
+            request.Admit(target, draft: null, bridge: null);
+            return;
         }
+
+        // The draft's KV holds its own tokens for the committed ones: reuse is matched on those.
+        var bridge = _modelDrafter!.CreateBridge();
+        var history = (IReadOnlyList<int>?)bridge?.Sync(request.Tokens, request.Tokens.Count) ?? request.Tokens;
+        request.Admit(target, _modelDrafter.Memory.Acquire(history, history.Count - 1), bridge);
     }
 
     /// <summary>
@@ -296,19 +213,16 @@ public sealed class SpeculativeEngine
     /// <summary>Ends a request: its KV is kept for prefix reuse when consistent, else dropped.</summary>
     internal void Release(GenerationRequest request, bool keepCache)
     {
-        if (request.TargetSlot is { } target)
+        var (target, draft) = request.ReleaseSlots();
+        if (target is not null)
         {
             _target.Release(target, keepCache);
-            request.TargetSlot = null;
         }
 
-        if (request.DraftSlot is { } draft)
+        if (draft is not null)
         {
             _modelDrafter!.Memory.Release(draft, keepCache);
-            request.DraftSlot = null;
         }
-
-        request.ReleaseBuffers();
     }
 
     /// <summary>
@@ -326,21 +240,6 @@ public sealed class SpeculativeEngine
         {
             ResetCache();
             throw;
-        }
-    }
-
-    /// <summary>The engine's draft source drafts after the request's own (if any); the draft model also needs sequences of its KV cache.</summary>
-    private static void UseDraftModel(GenerationRequest request, IDraftSource draftModel)
-    {
-        request.DraftSources.Add(draftModel);
-        if (draftModel is ModelDraftSource drafter)
-        {
-            request.UsesDraftModel = true;
-
-            // Another tokenizer may need more tokens for the same text: half as many again (drafting stops beyond).
-            request.DraftContextLimit = drafter.Vocabulary is { IsMapped: true }
-                ? Math.Min(drafter.Session.ContextSize, request.ContextLimit + request.ContextLimit / 2)
-                : request.ContextLimit;
         }
     }
 

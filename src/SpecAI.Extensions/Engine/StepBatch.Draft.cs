@@ -19,16 +19,13 @@ internal sealed partial class StepBatch
         bool modelDrafts = false, prefill = false;
         foreach (var request in _decoding)
         {
-            request.DraftStep = null;
             if (!request.HasDrafter)
             {
                 continue;
             }
 
             int length = request.StepDraftLength;
-            var draftRequest = new DraftRequest(request.Tokens, request.Generated, request.Verifier.Scheme, request.Processor, request.Random, request.Statistics);
-            request.DraftStep = new DraftStep(draftRequest, request.Tree, request.DraftSlot, length) { Bridge = request.DraftBridge, ContextLimit = request.DraftContextLimit };
-            _drafting.Add((request, request.DraftStep));
+            _drafting.Add((request, request.BeginDrafting()));
             if (length > 0)
             {
                 modelDrafts |= request.UsesDraftModel;
@@ -41,8 +38,7 @@ internal sealed partial class StepBatch
         {
             if (request.HasDrafter)
             {
-                var draftRequest = new DraftRequest(request.Tokens, request.Generated, request.Verifier.Scheme, request.Processor, request.Random, request.Statistics);
-                _drafting.Add((request, new DraftStep(draftRequest, request.Tree, request.DraftSlot, 0) { PrefillTo = end, Bridge = request.DraftBridge, ContextLimit = request.DraftContextLimit }));
+                _drafting.Add((request, request.BeginDrafting(prefillTo: end)));
                 prefill |= request.UsesDraftModel;
             }
         }

@@ -96,15 +96,15 @@ internal sealed partial class StepBatch
         foreach (var request in _decoding)
         {
             // Only adaptive requests follow the load; the others draft as configured, so a seed fixes their answer.
-            if (request.HasDrafter && request.Settings.DraftLength > 0 && request.Settings.Adaptive)
+            if (request.HasDrafter && request.Resolved.DraftLength > 0 && request.Resolved.Adaptive)
             {
                 speculating++;
-                maxLength = Math.Max(maxLength, request.Settings.DraftLength);
+                maxLength = Math.Max(maxLength, request.Resolved.DraftLength);
                 maxCount = Math.Max(maxCount, request.MaxBranchCount);
             }
             else
             {
-                otherRows += 1 + (request.HasDrafter ? request.MaxBranchCount * request.Settings.DraftLength : 0);
+                otherRows += 1 + (request.HasDrafter ? request.MaxBranchCount * request.Resolved.DraftLength : 0);
             }
         }
 
@@ -119,16 +119,16 @@ internal sealed partial class StepBatch
         int draftSpare = _drafter?.Memory.AvailableSequences ?? 0;
         foreach (var request in _decoding)
         {
-            var settings = request.Settings;
+            var resolved = request.Resolved;
             int n = request.Tokens.Count;
             var plan = new DraftPlan(0, 1, IsProbe: false);
             bool adaptive = false;
             if (request.HasDrafter)
             {
-                adaptive = settings.Adaptive;
+                adaptive = resolved.Adaptive;
                 plan = shared is { } s && adaptive
-                    ? new DraftPlan(Math.Min(s.Length, settings.DraftLength), Math.Min(s.Count, request.MaxBranchCount), s.IsProbe)
-                    : settings.Adaptive ? _policy.Choose(settings.DraftLength, request.MaxBranchCount) : new DraftPlan(settings.DraftLength, request.MaxBranchCount, IsProbe: false);
+                    ? new DraftPlan(Math.Min(s.Length, resolved.DraftLength), Math.Min(s.Count, request.MaxBranchCount), s.IsProbe)
+                    : resolved.Adaptive ? _policy.Choose(resolved.DraftLength, request.MaxBranchCount) : new DraftPlan(resolved.DraftLength, request.MaxBranchCount, IsProbe: false);
             }
 
             int count = Math.Max(1, Math.Min(plan.Count, 1 + targetSpare));
@@ -138,7 +138,7 @@ internal sealed partial class StepBatch
                 count = _drafter!.DraftsText ? 1 : Math.Min(count, 1 + draftSpare);
             }
 
-            int length = Math.Min(plan.Length, settings.MaxTokens - request.Generated - 1);
+            int length = Math.Min(plan.Length, resolved.MaxTokens - request.Generated - 1);
             length = Math.Min(length, (request.ContextLimit - n) / count);
             length = Math.Min(length, budget / count);
             if (request.UsesDraftModel)
@@ -158,9 +158,7 @@ internal sealed partial class StepBatch
                 draftSpare -= request.UsesDraftModel ? count - 1 : 0;
             }
 
-            request.StepDraftLength = length;
-            request.Plan = plan;
-            request.Tree.Reset(request.Tokens[n - 1], count, request.VocabularySize);
+            request.PlanStep(length, count);
             if (request.HasDrafter)
             {
                 request.Statistics.RecordDraftPlan(length, count, speculationOff: adaptive && plan.Length == 0);
@@ -204,8 +202,7 @@ internal sealed partial class StepBatch
         {
             foreach (var request in _decoding)
             {
-                request.Tree.Release();
-                request.DraftStep = null;
+                request.EndStep();
             }
         }
     }

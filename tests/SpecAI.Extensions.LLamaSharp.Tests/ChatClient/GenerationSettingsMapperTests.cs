@@ -7,12 +7,13 @@ namespace SpecAI.Extensions.LLamaSharp.Tests.ChatClient;
 
 public class GenerationSettingsMapperTests
 {
-    private static readonly SpeculativeChatClientOptions Defaults = new() { TargetModelPath = "t.gguf", DraftModelPath = "d.gguf", Temperature = 0.7, MaxOutputTokens = 300, DraftLength = 4 };
+    private static readonly GenerationSettings Defaults = new SpeculativeChatClientOptions { TargetModelPath = "t.gguf", DraftModelPath = "d.gguf", Temperature = 0.7, MaxOutputTokens = 300, DraftLength = 4 }
+        .ToGenerationSettings() with { StopTokens = new HashSet<int> { 2 } };
 
     [Fact]
     public void Map_WithoutRawRepresentation_UsesTheClientDefaults()
     {
-        var settings = GenerationSettingsMapper.Map(new ChatOptions { TopP = 0.9f }, Defaults, new HashSet<int> { 2 });
+        var settings = GenerationSettingsMapper.Map(new ChatOptions { TopP = 0.9f }, Defaults);
         Assert.Equal(0.7, settings.Sampling.Temperature, 6);
         Assert.Equal(0.9, settings.Sampling.TopP, 6);
         Assert.Equal(300, settings.MaxTokens);
@@ -42,7 +43,7 @@ public class GenerationSettingsMapperTests
             },
         };
         using var client = new TestChatClient();
-        var settings = GenerationSettingsMapper.Map(chat, Defaults, new HashSet<int> { 2 }, client);
+        var settings = GenerationSettingsMapper.Map(chat, Defaults, client);
         Assert.Same(client, seen);
         Assert.Equal(1.3, settings.Sampling.Temperature, 6);
         Assert.Equal(0.05, settings.Sampling.MinP, 6);
@@ -61,10 +62,36 @@ public class GenerationSettingsMapperTests
             RawRepresentationFactory = _ => new GenerationSettings { Mode = SpeculationMode.None },
             AdditionalProperties = new() { [SpeculativeChatOptionKeys.Mode] = "multi", [SpeculativeChatOptionKeys.DraftCount] = 3 },
         };
-        var settings = GenerationSettingsMapper.Map(chat, Defaults, new HashSet<int>());
+        var settings = GenerationSettingsMapper.Map(chat, Defaults);
         Assert.Equal(SpeculationMode.MultiDraft, settings.Mode);
         Assert.Equal(3, settings.DraftCount);
-        Assert.Equal(VerifierKind.KSeq, settings.Verifier);
+
+        // The mapper only maps: that the standard rule means K-SEQ in multi-draft is decided when the engine resolves
+        // the request (ResolvedRequestTests in the core tests).
+        Assert.Equal(VerifierKind.Standard, settings.Verifier);
+    }
+
+    [Fact]
+    public void Map_RawRepresentation_KeepsTheClientsResources()
+    {
+        var head = new SpecAI.Extensions.Judge.JudgeHead(new float[4], bias: 0f);
+        var defaults = Defaults with { Judge = head };
+        var chat = new ChatOptions { RawRepresentationFactory = _ => new GenerationSettings { Mode = SpeculationMode.Judge } };
+
+        var settings = GenerationSettingsMapper.Map(chat, defaults);
+
+        Assert.Same(head, settings.Judge);
+        Assert.Equal(SpeculationMode.Judge, settings.Mode);
+        Assert.Contains(2, settings.StopTokens);
+    }
+
+    [Fact]
+    public void Map_DoesNotValidate_TheEngineResolvesOnce()
+    {
+        // Out-of-range values pass the mapper unchanged; the engine's resolution is the one place that rejects them.
+        var settings = GenerationSettingsMapper.Map(new ChatOptions { AdditionalProperties = new() { [SpeculativeChatOptionKeys.LanternDelta] = 1.5 } }, Defaults);
+        Assert.Equal(1.5, settings.LanternDelta);
+        Assert.Throws<ArgumentOutOfRangeException>(settings.Validate);
     }
 
     private sealed class TestChatClient : IChatClient
