@@ -19,7 +19,7 @@ internal sealed class ChatCompletionsEndpoint(OpenAIChatCompletionsOptions optio
     {
         var cancellationToken = context.RequestAborted;
         var logger = context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger<ChatCompletionsEndpoint>() ?? (ILogger)NullLogger.Instance;
-        var request = await EndpointRequest.ReadAsync(context, ChatCompletionRequestReader.ReadAsync).ConfigureAwait(false);
+        var request = await EndpointRequest.ReadAsync(context, ChatCompletionRequest.ReadAsync).ConfigureAwait(false);
         if (request is null)
         {
             return;

@@ -20,7 +20,7 @@ internal sealed class CompletionsEndpoint(OpenAIChatCompletionsOptions options)
     {
         var cancellationToken = context.RequestAborted;
         var logger = context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger<CompletionsEndpoint>() ?? (ILogger)NullLogger.Instance;
-        var request = await EndpointRequest.ReadAsync(context, CompletionRequestReader.ReadAsync).ConfigureAwait(false);
+        var request = await EndpointRequest.ReadAsync(context, CompletionRequest.ReadAsync).ConfigureAwait(false);
         if (request is null)
         {
             return;

@@ -42,14 +42,15 @@ public static class OpenAIChatCompletionsEndpointRouteBuilderExtensions
         // A Finally convention runs after each endpoint's own, so it covers every endpoint of the group, however mapped.
         var guard = new ServerGuard(options);
         ((IEndpointConventionBuilder)group).Finally(guard.Apply);
-        // Streaming answers write their own body (server-sent events), so their responses are declared here for OpenAPI.
-        // No Accepts metadata: routing would answer a non-JSON body 415 itself, before the guard's OpenAI-shaped error.
-        group.MapPost("/v1/chat/completions", completions.HandleAsync)
+        // Streaming answers write their own body (server-sent events), so their bodies and responses are declared here for
+        // OpenAPI; the request body without content types, so that the guard, not routing, answers a non-JSON body 415.
+        // Handlers are mapped as Func<HttpContext, Task>, not RequestDelegate: API explorers describe only route handlers.
+        group.MapPost("/v1/chat/completions", (Func<HttpContext, Task>)completions.HandleAsync)
             .WithName("CreateChatCompletion")
-            .WithMetadata(Produces<CompletionDto<MessageChoiceDto>>(), BadRequest, Unavailable);
-        group.MapPost("/v1/completions", new CompletionsEndpoint(options).HandleAsync)
+            .WithMetadata(new RequestBodyMetadata(typeof(ChatCompletionRequestDto)), Produces<CompletionDto<MessageChoiceDto>>(), BadRequest, Unavailable);
+        group.MapPost("/v1/completions", (Func<HttpContext, Task>)new CompletionsEndpoint(options).HandleAsync)
             .WithName("CreateCompletion")
-            .WithMetadata(Produces<CompletionDto<TextChoiceDto>>(), BadRequest, Unavailable);
+            .WithMetadata(new RequestBodyMetadata(typeof(CompletionRequestDto)), Produces<CompletionDto<TextChoiceDto>>(), BadRequest, Unavailable);
         group.MapGet("/v1/models", info.ListModels)
             .WithName("ListModels")
             .Produces<ModelListDto>();
@@ -59,7 +60,7 @@ public static class OpenAIChatCompletionsEndpointRouteBuilderExtensions
             .Produces<ErrorEnvelopeDto>(StatusCodes.Status404NotFound);
         if (options.MapHealth)
         {
-            group.MapGet("/health", info.HealthAsync)
+            group.MapGet("/health", (Func<HttpContext, Task>)info.HealthAsync)
                 .WithName("Health")
                 .WithMetadata(
                     new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(HealthDto), ["application/json"]),

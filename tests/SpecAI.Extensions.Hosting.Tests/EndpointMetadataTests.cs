@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,5 +38,28 @@ public class EndpointMetadataTests
             Assert.Contains(produces, p => p.StatusCode == StatusCodes.Status200OK && p.ContentTypes.Contains("text/event-stream"));
             Assert.Contains(produces, p => p.StatusCode == StatusCodes.Status400BadRequest && p.Type == typeof(ErrorEnvelopeDto));
         }
+    }
+
+    [Theory]
+    [InlineData("POST", "v1/chat/completions", typeof(ChatCompletionRequestDto), typeof(CompletionDto<MessageChoiceDto>))]
+    [InlineData("POST", "v1/completions", typeof(CompletionRequestDto), typeof(CompletionDto<TextChoiceDto>))]
+    [InlineData("GET", "v1/models", null, typeof(ModelListDto))]
+    [InlineData("GET", "v1/models/{id}", null, typeof(ModelDto))]
+    [InlineData("GET", "health", null, typeof(HealthDto))]
+    public async Task Endpoint_IsDescribedByTheApiExplorer_WithItsBodyAndResponses(string method, string path, Type? body, Type ok)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddChatClient(new FakeChatClient());
+        builder.Services.AddEndpointsApiExplorer();
+        await using var app = builder.Build();
+        app.MapOpenAIChatCompletions();
+
+        app.Urls.Add("http://127.0.0.1:0");
+        await app.StartAsync(); // routing takes the app's endpoints when the pipeline is built
+
+        var description = app.Services.GetRequiredService<IApiDescriptionGroupCollectionProvider>().ApiDescriptionGroups.Items
+            .SelectMany(g => g.Items).Single(d => d.HttpMethod == method && d.RelativePath == path);
+        Assert.Equal(body, description.ParameterDescriptions.SingleOrDefault(p => p.Source == BindingSource.Body)?.Type);
+        Assert.Contains(description.SupportedResponseTypes, r => r.StatusCode == StatusCodes.Status200OK && r.Type == ok);
     }
 }

@@ -9,10 +9,10 @@ namespace SpecAI.Extensions.Hosting.Protocol;
 /// <c>data: [DONE]\n\n</c> at the end. The chunks themselves are serialized by <see cref="ProtocolJsonContext"/>.
 /// </summary>
 /// <remarks>
-/// ASP.NET Core's <c>TypedResults.ServerSentEvents</c> is not used: it would change the wire (it sends
-/// <c>Cache-Control: no-cache,no-store</c> where we send <c>no-cache</c> with <c>X-Accel-Buffering: no</c>), and it
-/// commits the 200 before pulling the first item, while we await the first update first so that a full queue or a
-/// bad setting still gets its own status.
+/// ASP.NET Core's <c>TypedResults.ServerSentEvents</c> is not used: its event bytes are the same, but it would change
+/// the headers (<c>Cache-Control: no-cache,no-store</c>, <c>Pragma</c>, <c>Content-Encoding: identity</c> where we send
+/// <c>no-cache</c> with <c>X-Accel-Buffering: no</c>), and it sets them before pulling the first item, while we await
+/// the first update before touching the response so that a full queue or a bad setting still gets a clean error answer.
 /// </remarks>
 internal sealed class SseWriter(Stream body)
 {
