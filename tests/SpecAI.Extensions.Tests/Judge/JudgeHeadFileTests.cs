@@ -126,7 +126,6 @@ public sealed class JudgeHeadFileTests : IDisposable
         byte[][] seeds = [File.ReadAllBytes(_path), V1([1f, 2f, 3f], 0.1f, 0.5)];
         var random = new SeededRandomSource(20261201);
         int loaded = 0, rejected = 0;
-        var total = Stopwatch.StartNew();
         for (int i = 0; i < 3000; i++)
         {
             byte[] file = Mutate(seeds[i % seeds.Length], random);
@@ -143,13 +142,13 @@ public sealed class JudgeHeadFileTests : IDisposable
                 rejected++;
             }
 
-            Assert.True(watch.ElapsedMilliseconds < 1000, $"mutation {i} took {watch.ElapsedMilliseconds} ms");
+            // A hang guard, not a speed check: a header that makes the reader loop or wait shows here.
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"mutation {i} took {watch.ElapsedMilliseconds} ms");
             long bytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
             Assert.True(bytes < 256 * 1024, $"mutation {i} ({file.Length} bytes) allocated {bytes} bytes");
         }
 
         Assert.True(loaded > 0 && rejected > 0, $"loaded {loaded}, rejected {rejected}");
-        Assert.True(total.Elapsed < TimeSpan.FromSeconds(60), $"fuzzing took {total.Elapsed}");
     }
 
     private static byte[] Mutate(byte[] source, SeededRandomSource random)
