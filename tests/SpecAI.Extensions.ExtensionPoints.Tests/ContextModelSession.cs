@@ -68,6 +68,40 @@ internal sealed class ContextModelSession : IModelSession
         return logits;
     }
 
+    /// <summary>The exact law of the generated token at <paramref name="index"/> (0 = the first) after <paramref name="prompt"/> at temperature 1, summed over every path to it.</summary>
+    public double[] LawAt(IReadOnlyList<int> prompt, int index)
+    {
+        var law = new double[VocabularySize];
+        Accumulate([.. prompt], 1.0, index, law);
+        return law;
+    }
+
+    /// <summary>softmax(logits) in double.</summary>
+    public static double[] Probabilities(float[] logits)
+    {
+        double max = logits.Max();
+        var p = logits.Select(l => Math.Exp(l - max)).ToArray();
+        double sum = p.Sum();
+        return p.Select(x => x / sum).ToArray();
+    }
+
+    private void Accumulate(List<int> context, double weight, int remaining, double[] law)
+    {
+        var p = Probabilities(LogitsAfter(context));
+        for (int token = 0; token < VocabularySize; token++)
+        {
+            if (remaining == 0)
+            {
+                law[token] += weight * p[token];
+                continue;
+            }
+
+            context.Add(token);
+            Accumulate(context, weight * p[token], remaining - 1, law);
+            context.RemoveAt(context.Count - 1);
+        }
+    }
+
     public void Decode(DecodeBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);

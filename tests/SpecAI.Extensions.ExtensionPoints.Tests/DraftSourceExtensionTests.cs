@@ -59,32 +59,8 @@ public sealed class DraftSourceExtensionTests
             counts[engine.Generate(Prompt, settings, new SpeculationStatistics()).ToArray()[1]]++;
         }
 
-        var (_, _, pValue) = ChiSquare.Test(counts, SecondTokenLaw(target));
+        var (_, _, pValue) = ChiSquare.Test(counts, target.LawAt(Prompt, 1));
         Assert.True(pValue > 1e-4, $"chi-square p = {pValue}");
-    }
-
-    private static double[] SecondTokenLaw(ContextModelSession model)
-    {
-        var law = new double[Vocabulary];
-        var first = Probabilities(model.LogitsAfter(Prompt));
-        for (int a = 0; a < Vocabulary; a++)
-        {
-            var second = Probabilities(model.LogitsAfter([.. Prompt, a]));
-            for (int b = 0; b < Vocabulary; b++)
-            {
-                law[b] += first[a] * second[b];
-            }
-        }
-
-        return law;
-    }
-
-    private static double[] Probabilities(float[] logits)
-    {
-        double max = logits.Max();
-        var p = logits.Select(l => Math.Exp(l - max)).ToArray();
-        double sum = p.Sum();
-        return p.Select(x => x / sum).ToArray();
     }
 
     /// <summary>Drafts the known answer, with every <c>wrongEvery</c>-th drafted token replaced by another.</summary>

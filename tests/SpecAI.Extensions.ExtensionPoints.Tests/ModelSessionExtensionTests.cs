@@ -68,7 +68,7 @@ public sealed class ModelSessionExtensionTests
             counts[answer[2]]++;
         }
 
-        var law = ThirdTokenLaw(target);
+        var law = target.LawAt(Prompt, 2);
         var (_, _, pValue) = ChiSquare.Test(counts, law);
         Assert.True(pValue > 1e-4, $"chi-square p = {pValue}");
         Assert.True(statistics.AcceptedTokens > 0 && statistics.AcceptedTokens < statistics.DraftedTokens);
@@ -105,34 +105,6 @@ public sealed class ModelSessionExtensionTests
         }
 
         return context.Skip(Prompt.Length).ToArray();
-    }
-
-    private static double[] ThirdTokenLaw(ContextModelSession model)
-    {
-        var law = new double[Vocabulary];
-        var first = Softmax(model.LogitsAfter(Prompt));
-        for (int a = 0; a < Vocabulary; a++)
-        {
-            var second = Softmax(model.LogitsAfter([.. Prompt, a]));
-            for (int b = 0; b < Vocabulary; b++)
-            {
-                var third = Softmax(model.LogitsAfter([.. Prompt, a, b]));
-                for (int c = 0; c < Vocabulary; c++)
-                {
-                    law[c] += first[a] * second[b] * third[c];
-                }
-            }
-        }
-
-        return law;
-    }
-
-    private static double[] Softmax(float[] logits)
-    {
-        double max = logits.Max();
-        var p = logits.Select(l => Math.Exp(l - max)).ToArray();
-        double sum = p.Sum();
-        return p.Select(x => x / sum).ToArray();
     }
 
     /// <summary>A backend that can neither remove the tail of a sequence nor checkpoint it.</summary>

@@ -32,7 +32,7 @@ public sealed class VerifierExtensionTests
         // Every generated token is the rule's decision (each step: one call per node on the path, the last a bonus or a recovery).
         Assert.Equal(statistics.GeneratedTokens, rule.Calls);
         Assert.True(rule.Accepted > 0 && rule.Accepted < rule.Calls);
-        var (_, _, pValue) = ChiSquare.Test(counts, SecondTokenLaw(target));
+        var (_, _, pValue) = ChiSquare.Test(counts, target.LawAt(Prompt, 1));
         Assert.True(pValue > 1e-4, $"chi-square p = {pValue}");
     }
 
@@ -59,30 +59,6 @@ public sealed class VerifierExtensionTests
             .ToArray();
         Assert.NotEqual(targetChain, answer);
         Assert.Equal(draftChain[..4], answer[..4]);
-    }
-
-    private static double[] SecondTokenLaw(ContextModelSession model)
-    {
-        var law = new double[Vocabulary];
-        var first = Probabilities(model.LogitsAfter(Prompt));
-        for (int a = 0; a < Vocabulary; a++)
-        {
-            var second = Probabilities(model.LogitsAfter([.. Prompt, a]));
-            for (int b = 0; b < Vocabulary; b++)
-            {
-                law[b] += first[a] * second[b];
-            }
-        }
-
-        return law;
-    }
-
-    private static double[] Probabilities(float[] logits)
-    {
-        double max = logits.Max();
-        var p = logits.Select(l => Math.Exp(l - max)).ToArray();
-        double sum = p.Sum();
-        return p.Select(x => x / sum).ToArray();
     }
 
     /// <summary>Speculative sampling (Leviathan et al., 2023; Chen et al., 2023) written from scratch against the public node.</summary>
