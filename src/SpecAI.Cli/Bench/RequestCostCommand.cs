@@ -23,7 +23,11 @@ namespace SpecAI.Cli.Bench;
 /// </summary>
 internal static class RequestCostCommand
 {
-    private static readonly string[] Rows = ["raw", "scheduler", "client", "stream"];
+    private static readonly string[] BaseRows = ["raw", "scheduler", "client", "stream"];
+
+    // --raw-variants: the raw loop on the client's scheduler thread (one OpenMP team with the client's decodes), over
+    // the client's weights, on a one-sequence context and on a context laid out as the client's (sequences, unified KV).
+    private static readonly string[] VariantRows = ["raw-sched", "raw-sched-client-ctx", "raw-pool-shared", "raw-sched-wake"];
 
     public static Command Create()
     {
@@ -31,8 +35,9 @@ internal static class RequestCostCommand
         var agreement = new Option<double>("--agreement") { Description = "Agreement of the forged family.", DefaultValueFactory = _ => 0.9 };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens per answer.", DefaultValueFactory = _ => 64 };
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds (one request per row each), after two warm-up rounds.", DefaultValueFactory = _ => 24 };
+        var variants = new Option<bool>("--raw-variants") { Description = "Also run the raw loop on the client's scheduler thread, on a one-sequence context and on one laid out as the client's (sequence count, unified KV)." };
         var cmd = new Command("bench-request-costs", "Per-request costs with speculation off: raw greedy loop vs the chat client, same process, interleaved; prints a table.") { Hidden = true };
-        foreach (Option o in new Option[] { target, agreement, maxTokens, rounds })
+        foreach (Option o in new Option[] { target, agreement, maxTokens, rounds, variants })
         {
             cmd.Options.Add(o);
         }
@@ -40,14 +45,15 @@ internal static class RequestCostCommand
         cmd.SetAction(async (parse, ct) =>
         {
             string path = parse.GetValue(target) ?? LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), ForgeCommand.FamilyOptions(parse.GetValue(agreement), 32_000)).TargetPath;
-            await RunAsync(path, parse.GetValue(maxTokens), Math.Max(1, parse.GetValue(rounds)), ct).ConfigureAwait(false);
+            await RunAsync(path, parse.GetValue(maxTokens), Math.Max(1, parse.GetValue(rounds)), parse.GetValue(variants), ct).ConfigureAwait(false);
             return 0;
         });
         return cmd;
     }
 
-    private static async Task RunAsync(string targetPath, int maxTokens, int rounds, CancellationToken ct)
+    private static async Task RunAsync(string targetPath, int maxTokens, int rounds, bool variants, CancellationToken ct)
     {
+        string[] rows = variants ? [.. BaseRows, .. VariantRows] : BaseRows;
         NativeLibraryConfig.All.WithLogCallback((_, _) => { });
         int threads = Math.Max(1, Environment.ProcessorCount);
         var options = new SpeculativeChatClientOptions { TargetModelPath = targetPath, ContextSize = 2048, Temperature = 0, MaxOutputTokens = maxTokens, Seed = 1234, Threads = threads };
@@ -57,6 +63,14 @@ internal static class RequestCostCommand
         var tokenized = prompts.Select(p => client.TokenizePrompt([new ChatMessage(ChatRole.User, p)], chat)).ToArray();
         using var raw = new RawLoop(targetPath, threads);
         var clientOptions = client.GetService<SpeculativeChatClientOptions>()!;
+        var weights = client.TargetSession.Weights;
+        uint contextSize = (uint)client.TargetSession.ContextSize;
+        using var rawSched = variants ? await client.Scheduler.InvokeAsync(() => new RawGreedyLoop(weights, contextSize, threads)).ConfigureAwait(false) : null;
+        using var rawClientContext = variants
+            ? await client.Scheduler.InvokeAsync(() => new RawGreedyLoop(weights, contextSize, threads, (uint)client.TargetSession.MaxSequences, client.TargetSession.HasUnifiedKvCache)).ConfigureAwait(false)
+            : null;
+        using var rawPoolShared = variants ? new RawGreedyLoop(weights, contextSize, threads) : null;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"client target context: {client.TargetSession.ContextSize} cells, {client.TargetSession.MaxSequences} sequences, unified KV {client.TargetSession.HasUnifiedKvCache}, batch {client.TargetSession.MaxBatchSize}, threads {threads}"));
 
         async Task<Sample> Run(string row, int k)
         {
@@ -69,6 +83,30 @@ internal static class RequestCostCommand
             {
                 case "raw":
                     return raw.Generate(tokenized[k], maxTokens);
+                case "raw-sched" or "raw-sched-client-ctx":
+                    var loop = row == "raw-sched" ? rawSched! : rawClientContext!;
+                    var rs = await client.Scheduler.InvokeAsync(() => loop.Generate(tokenized[k], maxTokens)).ConfigureAwait(false);
+                    return new Sample(Ms(t0), rs.DecodeMs, rs.PrefillMs, rs.FirstMs + (Ms(t0) - rs.WallMs), 0, rs.Tokens);
+                case "raw-sched-wake":
+                    // The raw loop handing each token to a reader on the thread pool, as the scheduler does through its channel.
+                    var channel = System.Threading.Channels.Channel.CreateUnbounded<int>(new() { SingleReader = true, SingleWriter = true });
+                    var reader = Task.Run(async () =>
+                    {
+                        int count = 0;
+                        await foreach (int _ in channel.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+                        {
+                            count++;
+                        }
+
+                        return count;
+                    });
+                    var rw = await client.Scheduler.InvokeAsync(() => rawSched!.Generate(tokenized[k], maxTokens, t => channel.Writer.TryWrite(t))).ConfigureAwait(false);
+                    channel.Writer.Complete();
+                    await reader.ConfigureAwait(false);
+                    return new Sample(Ms(t0), rw.DecodeMs, rw.PrefillMs, rw.FirstMs, 0, rw.Tokens);
+                case "raw-pool-shared":
+                    var rp = rawPoolShared!.Generate(tokenized[k], maxTokens);
+                    return new Sample(rp.WallMs, rp.DecodeMs, rp.PrefillMs, rp.FirstMs, 0, rp.Tokens);
                 case "scheduler":
                     var settings = GenerationSettingsMapper.Map(chat, clientOptions, client.StopTokens, client);
                     int[] prompt = client.TokenizePrompt([new ChatMessage(ChatRole.User, prompts[k])], chat);
@@ -98,14 +136,15 @@ internal static class RequestCostCommand
             return new Sample(wall, (statistics.TargetTime - decodeBefore).TotalMilliseconds, (statistics.PrefillTime - prefillBefore).TotalMilliseconds, first, wall - last, n);
         }
 
-        var samples = Rows.ToDictionary(r => r, _ => new List<Sample>());
+        var samples = rows.ToDictionary(r => r, _ => new List<Sample>());
+        Console.WriteLine($"load average at start {LoadAverage()}");
         var handoff = new List<double>();
         for (int r = -2; r < rounds; r++)
         {
-            for (int j = 0; j < Rows.Length; j++)
+            for (int j = 0; j < rows.Length; j++)
             {
-                string row = Rows[(j + Math.Max(0, r)) % Rows.Length];
-                int k = ((r + 2) * Rows.Length + j) % prompts.Length;
+                string row = rows[(j + Math.Max(0, r)) % rows.Length];
+                int k = ((r + 2) * rows.Length + j) % prompts.Length;
                 var sample = await Run(row, k).ConfigureAwait(false);
 
                 if (r >= 0)
