@@ -25,12 +25,13 @@ internal static class BenchRunner
             throw new ArgumentException("--agreements forges families; it cannot be combined with --target.");
         }
 
-        int threads = Math.Max(1, Environment.ProcessorCount);
+        int threads = s.Threads ?? Math.Max(1, Environment.ProcessorCount);
         var results = new List<RunResult>();
         var inputs = new Dictionary<RunResult, BoundInputs>();
         var machineCost = new Dictionary<int, (long Calls, double TotalMs)>();
         string targetName = "", draftName = "";
         var total = Stopwatch.StartNew();
+        string loadAtStart = BenchOutput.LoadAverage();
 
         foreach (double requested in s.Agreements)
         {
@@ -223,6 +224,9 @@ internal static class BenchRunner
                 Temperature = s.Temperatures[0],
                 Temperatures = s.Temperatures,
                 Agreements = s.Target is null ? s.Agreements : [],
+                Threads = threads,
+                LoadAverageStart = loadAtStart,
+                LoadAverageEnd = BenchOutput.LoadAverage(),
                 SingleTokenTargetMs = BenchMath.Finite(samples.FirstOrDefault(p => p.Tokens == 1)?.MeanMilliseconds ?? double.NaN),
                 WallSeconds = Math.Round(total.Elapsed.TotalSeconds, 1),
             },

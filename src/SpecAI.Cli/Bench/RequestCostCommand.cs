@@ -27,7 +27,7 @@ internal static class RequestCostCommand
 
     // --raw-variants: the raw loop on the client's scheduler thread (one OpenMP team with the client's decodes), over
     // the client's weights, on a one-sequence context and on a context laid out as the client's (sequences, unified KV).
-    private static readonly string[] VariantRows = ["raw-sched", "raw-sched-client-ctx", "raw-pool-shared", "raw-sched-wake"];
+    private static readonly string[] VariantRows = ["raw-sched", "raw-sched-client-ctx", "raw-pool-shared", "raw-sched-wake", "raw-sched-own-weights"];
 
     public static Command Create()
     {
@@ -35,9 +35,10 @@ internal static class RequestCostCommand
         var agreement = new Option<double>("--agreement") { Description = "Agreement of the forged family.", DefaultValueFactory = _ => 0.9 };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens per answer.", DefaultValueFactory = _ => 64 };
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds (one request per row each), after two warm-up rounds.", DefaultValueFactory = _ => 24 };
+        var threadCount = new Option<int?>("--threads") { Description = "Native decode threads (default: one per core)." };
         var variants = new Option<bool>("--raw-variants") { Description = "Also run the raw loop on the client's scheduler thread, on a one-sequence context and on one laid out as the client's (sequence count, unified KV)." };
         var cmd = new Command("bench-request-costs", "Per-request costs with speculation off: raw greedy loop vs the chat client, same process, interleaved; prints a table.") { Hidden = true };
-        foreach (Option o in new Option[] { target, agreement, maxTokens, rounds, variants })
+        foreach (Option o in new Option[] { target, agreement, maxTokens, rounds, variants, threadCount })
         {
             cmd.Options.Add(o);
         }
@@ -45,17 +46,17 @@ internal static class RequestCostCommand
         cmd.SetAction(async (parse, ct) =>
         {
             string path = parse.GetValue(target) ?? LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), ForgeCommand.FamilyOptions(parse.GetValue(agreement), 32_000)).TargetPath;
-            await RunAsync(path, parse.GetValue(maxTokens), Math.Max(1, parse.GetValue(rounds)), parse.GetValue(variants), ct).ConfigureAwait(false);
+            await RunAsync(path, parse.GetValue(maxTokens), Math.Max(1, parse.GetValue(rounds)), parse.GetValue(variants), parse.GetValue(threadCount), ct).ConfigureAwait(false);
             return 0;
         });
         return cmd;
     }
 
-    private static async Task RunAsync(string targetPath, int maxTokens, int rounds, bool variants, CancellationToken ct)
+    private static async Task RunAsync(string targetPath, int maxTokens, int rounds, bool variants, int? threadCount, CancellationToken ct)
     {
         string[] rows = variants ? [.. BaseRows, .. VariantRows] : BaseRows;
         NativeLibraryConfig.All.WithLogCallback((_, _) => { });
-        int threads = Math.Max(1, Environment.ProcessorCount);
+        int threads = Math.Max(1, threadCount ?? Environment.ProcessorCount);
         var options = new SpeculativeChatClientOptions { TargetModelPath = targetPath, ContextSize = 2048, Temperature = 0, MaxOutputTokens = maxTokens, Seed = 1234, Threads = threads };
         using var client = await SpeculativeChatClient.CreateAsync(options, cancellationToken: ct).ConfigureAwait(false);
         var chat = new ChatOptions { AdditionalProperties = new() { [SpeculativeChatOptionKeys.Mode] = nameof(SpeculationMode.None) } };
@@ -70,6 +71,8 @@ internal static class RequestCostCommand
             ? await client.Scheduler.InvokeAsync(() => new RawGreedyLoop(weights, contextSize, threads, (uint)client.TargetSession.MaxSequences, client.TargetSession.HasUnifiedKvCache)).ConfigureAwait(false)
             : null;
         using var rawPoolShared = variants ? new RawGreedyLoop(weights, contextSize, threads) : null;
+        using var ownWeights = variants ? await client.Scheduler.InvokeAsync(() => LLamaWeights.LoadFromFile(new ModelParams(targetPath) { ContextSize = contextSize, Threads = threads, BatchThreads = threads })).ConfigureAwait(false) : null;
+        using var rawOwnSched = variants ? await client.Scheduler.InvokeAsync(() => new RawGreedyLoop(ownWeights!, contextSize, threads)).ConfigureAwait(false) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"client target context: {client.TargetSession.ContextSize} cells, {client.TargetSession.MaxSequences} sequences, unified KV {client.TargetSession.HasUnifiedKvCache}, batch {client.TargetSession.MaxBatchSize}, threads {threads}"));
 
         async Task<Sample> Run(string row, int k)
@@ -83,8 +86,8 @@ internal static class RequestCostCommand
             {
                 case "raw":
                     return raw.Generate(tokenized[k], maxTokens);
-                case "raw-sched" or "raw-sched-client-ctx":
-                    var loop = row == "raw-sched" ? rawSched! : rawClientContext!;
+                case "raw-sched" or "raw-sched-client-ctx" or "raw-sched-own-weights":
+                    var loop = row switch { "raw-sched" => rawSched!, "raw-sched-own-weights" => rawOwnSched!, _ => rawClientContext! };
                     var rs = await client.Scheduler.InvokeAsync(() => loop.Generate(tokenized[k], maxTokens)).ConfigureAwait(false);
                     return new Sample(Ms(t0), rs.DecodeMs, rs.PrefillMs, rs.FirstMs + (Ms(t0) - rs.WallMs), 0, rs.Tokens);
                 case "raw-sched-wake":
