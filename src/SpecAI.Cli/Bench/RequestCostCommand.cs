@@ -25,9 +25,12 @@ internal static class RequestCostCommand
 {
     private static readonly string[] BaseRows = ["raw", "scheduler", "client", "stream"];
 
-    // --raw-variants: the raw loop on the client's scheduler thread (one OpenMP team with the client's decodes), over
-    // the client's weights, on a one-sequence context and on a context laid out as the client's (sequences, unified KV).
-    private static readonly string[] VariantRows = ["raw-sched", "raw-sched-client-ctx", "raw-pool-shared", "raw-sched-wake", "raw-sched-own-weights"];
+    // --raw-variants: the raw loop on the client's scheduler thread (one OpenMP team with the client's decodes) over the
+    // client's weights: on a one-sequence context, on a context laid out as the client's (sequences, unified KV), with a
+    // per-token hand-off to a thread-pool reader (as the scheduler's channel does); on a thread-pool thread over the
+    // client's weights; and on the scheduler thread over copies of the weights loaded apart (default parameters, and
+    // GpuLayerCount = 0 as the client loads them). "raw" itself runs on the caller's thread over its own copy.
+    private static readonly string[] VariantRows = ["raw-sched", "raw-sched-client-ctx", "raw-pool-shared", "raw-sched-wake", "raw-sched-own-weights", "raw-sched-own-weights-gpu0"];
 
     public static Command Create()
     {
@@ -35,10 +38,11 @@ internal static class RequestCostCommand
         var agreement = new Option<double>("--agreement") { Description = "Agreement of the forged family.", DefaultValueFactory = _ => 0.9 };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens per answer.", DefaultValueFactory = _ => 64 };
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds (one request per row each), after two warm-up rounds.", DefaultValueFactory = _ => 24 };
+        var only = new Option<string?>("--rows") { Description = "Run only these rows (comma-separated; the first is the reference of the ratios)." };
         var threadCount = new Option<int?>("--threads") { Description = "Native decode threads (default: one per core)." };
         var variants = new Option<bool>("--raw-variants") { Description = "Also run the raw loop on the client's scheduler thread, on a one-sequence context and on one laid out as the client's (sequence count, unified KV)." };
         var cmd = new Command("bench-request-costs", "Per-request costs with speculation off: raw greedy loop vs the chat client, same process, interleaved; prints a table.") { Hidden = true };
-        foreach (Option o in new Option[] { target, agreement, maxTokens, rounds, variants, threadCount })
+        foreach (Option o in new Option[] { target, agreement, maxTokens, rounds, variants, threadCount, only })
         {
             cmd.Options.Add(o);
         }
@@ -46,15 +50,15 @@ internal static class RequestCostCommand
         cmd.SetAction(async (parse, ct) =>
         {
             string path = parse.GetValue(target) ?? LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), ForgeCommand.FamilyOptions(parse.GetValue(agreement), 32_000)).TargetPath;
-            await RunAsync(path, parse.GetValue(maxTokens), Math.Max(1, parse.GetValue(rounds)), parse.GetValue(variants), parse.GetValue(threadCount), ct).ConfigureAwait(false);
+            await RunAsync(path, parse.GetValue(maxTokens), Math.Max(1, parse.GetValue(rounds)), parse.GetValue(variants) || parse.GetValue(only) is not null, parse.GetValue(threadCount), parse.GetValue(only), ct).ConfigureAwait(false);
             return 0;
         });
         return cmd;
     }
 
-    private static async Task RunAsync(string targetPath, int maxTokens, int rounds, bool variants, int? threadCount, CancellationToken ct)
+    private static async Task RunAsync(string targetPath, int maxTokens, int rounds, bool variants, int? threadCount, string? only, CancellationToken ct)
     {
-        string[] rows = variants ? [.. BaseRows, .. VariantRows] : BaseRows;
+        string[] rows = only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? (variants ? [.. BaseRows, .. VariantRows] : BaseRows);
         NativeLibraryConfig.All.WithLogCallback((_, _) => { });
         int threads = Math.Max(1, threadCount ?? Environment.ProcessorCount);
         var options = new SpeculativeChatClientOptions { TargetModelPath = targetPath, ContextSize = 2048, Temperature = 0, MaxOutputTokens = maxTokens, Seed = 1234, Threads = threads };
@@ -72,6 +76,8 @@ internal static class RequestCostCommand
             : null;
         using var rawPoolShared = variants ? new RawGreedyLoop(weights, contextSize, threads) : null;
         using var ownWeights = variants ? await client.Scheduler.InvokeAsync(() => LLamaWeights.LoadFromFile(new ModelParams(targetPath) { ContextSize = contextSize, Threads = threads, BatchThreads = threads })).ConfigureAwait(false) : null;
+        using var ownWeightsGpu0 = variants ? await client.Scheduler.InvokeAsync(() => LLamaWeights.LoadFromFile(new ModelParams(targetPath) { ContextSize = contextSize, Threads = threads, BatchThreads = threads, GpuLayerCount = 0 })).ConfigureAwait(false) : null;
+        using var rawOwnGpu0 = variants ? await client.Scheduler.InvokeAsync(() => new RawGreedyLoop(ownWeightsGpu0!, contextSize, threads)).ConfigureAwait(false) : null;
         using var rawOwnSched = variants ? await client.Scheduler.InvokeAsync(() => new RawGreedyLoop(ownWeights!, contextSize, threads)).ConfigureAwait(false) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"client target context: {client.TargetSession.ContextSize} cells, {client.TargetSession.MaxSequences} sequences, unified KV {client.TargetSession.HasUnifiedKvCache}, batch {client.TargetSession.MaxBatchSize}, threads {threads}"));
 
@@ -86,8 +92,8 @@ internal static class RequestCostCommand
             {
                 case "raw":
                     return raw.Generate(tokenized[k], maxTokens);
-                case "raw-sched" or "raw-sched-client-ctx" or "raw-sched-own-weights":
-                    var loop = row switch { "raw-sched" => rawSched!, "raw-sched-own-weights" => rawOwnSched!, _ => rawClientContext! };
+                case "raw-sched" or "raw-sched-client-ctx" or "raw-sched-own-weights" or "raw-sched-own-weights-gpu0":
+                    var loop = row switch { "raw-sched" => rawSched!, "raw-sched-own-weights" => rawOwnSched!, "raw-sched-own-weights-gpu0" => rawOwnGpu0!, _ => rawClientContext! };
                     var rs = await client.Scheduler.InvokeAsync(() => loop.Generate(tokenized[k], maxTokens)).ConfigureAwait(false);
                     return new Sample(Ms(t0), rs.DecodeMs, rs.PrefillMs, rs.FirstMs + (Ms(t0) - rs.WallMs), 0, rs.Tokens);
                 case "raw-sched-wake":
@@ -170,7 +176,7 @@ internal static class RequestCostCommand
     private static void Print(Dictionary<string, List<Sample>> samples, List<double> handoff, int maxTokens, int rounds, SpeculativeChatClient client, SpeculativeChatClientOptions clientOptions, ChatOptions chat)
     {
         var inv = CultureInfo.InvariantCulture;
-        var rawRows = samples["raw"];
+        var rawRows = samples.First().Value;
         Console.WriteLine(string.Create(inv, $"max tokens {maxTokens}, rounds {rounds}, load average {LoadAverage()}; medians (ms unless stated)"));
         Console.WriteLine("| row | wall | target decodes | of which prefill | outside decodes | outside decodes per token (µs) | call -> first token | last token -> done | tokens | tok/s | vs raw | tok/s after the first token | vs raw |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
