@@ -97,7 +97,7 @@ internal static class BenchCommand
                     parse.GetValue(maxTokens) ?? (parse.GetValue(quick) ? 64 : 128),
                     parse.GetValue(repeats) ?? (parse.GetValue(quick) ? 3 : 10),
                     temperatureList, sweep, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot), parse.GetValue(family), parse.GetValue(tokenizers), parse.GetValue(snapshots), parse.GetValue(rawChild),
-                    parse.GetResult(threads) is null ? null : Math.Max(1, parse.GetValue(threads))),
+                    parse.GetResult(threads) is { Implicit: false } ? Math.Max(1, parse.GetValue(threads)) : null),
                 ct);
         });
         return cmd;
