@@ -163,6 +163,8 @@ internal static class BenchRunner
                     {
                         Name = "raw", Mode = "raw", Verifier = "-", TokensPerSecond = BenchMath.Median(paired.AllRates), Agreement = agreement, CalibratedAgreement = calibrated,
                         Temperature = temperature, Repeats = paired.AllRates.Count, TokensPerSecondRuns = paired.AllRates, RawTokensPerSecond = BenchMath.Median(paired.AllRates),
+                        RawMsPerDecode = BenchMath.Finite(Math.Round(BenchMath.Median(paired.AllSamples.Select(x => x.MsPerDecode)), 3)),
+                        RawPrefillMs = BenchMath.Finite(Math.Round(BenchMath.Median(paired.AllSamples.Select(x => x.PrefillMs)), 3)),
                     });
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[a={agreement} T={temperature}] raw (paired, in process): {BenchMath.Median(paired.AllRates):F1} tok/s over {paired.AllRates.Count} requests"));
                 }
@@ -341,6 +343,8 @@ internal static class BenchRunner
                 result.RawTokensPerSecond = BenchMath.Median(rawRates);
                 result.RawTokensPerSecondRuns = rawRates;
                 result.PairedRatiosVsRaw = r.Rates.Zip(rawRates, (x, y) => Math.Round(x / y, 4)).ToList();
+                result.RawMsPerDecode = BenchMath.Finite(Math.Round(BenchMath.Median(r.RawSamples!.Select(x => x.MsPerDecode)), 3));
+                result.RawPrefillMs = BenchMath.Finite(Math.Round(BenchMath.Median(r.RawSamples!.Select(x => x.PrefillMs)), 3));
             }
 
             result.TokensPerSecondRuns = r.Rates;
@@ -409,7 +413,7 @@ internal static class BenchRunner
     /// conversation with a different prompt): median tokens/s, tokens, each rate. With <paramref name="paired"/>, a raw
     /// request on the same prompt runs next to each timed one (before it on even requests, after it on odd ones).
     /// </summary>
-    internal static async Task<(double Median, long Tokens, List<double> Rates, List<double>? RawRates)> TimeAsync(
+    internal static async Task<(double Median, long Tokens, List<double> Rates, List<double>? RawRates, List<RawSample>? RawSamples)> TimeAsync(
         IChatClient client, int maxTokens, int repeats, double temperature, ChatOptions baseOptions, Func<string, int>? countTokens, CancellationToken ct, Action? afterWarmup = null,
         PairedRaw? paired = null)
     {
@@ -431,11 +435,12 @@ internal static class BenchRunner
         afterWarmup?.Invoke();
         var rates = new List<double>();
         var rawRates = paired is null ? null : new List<double>();
+        var rawSamples = paired is null ? null : new List<RawSample>();
         long tokens = 0;
         for (int i = 0; i < repeats; i++)
         {
             int prompt = i % BenchCommand.Prompts.Length;
-            double rawRate = paired is not null && i % 2 == 0 ? await paired.RateAsync(prompt) : double.NaN;
+            RawSample? rawSample = paired is not null && i % 2 == 0 ? await paired.RunAsync(prompt) : null;
             var sw = Stopwatch.StartNew();
             var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, BenchCommand.Prompts[prompt])], Options(), ct);
             sw.Stop();
@@ -444,10 +449,12 @@ internal static class BenchRunner
             rates.Add(Math.Round(n / sw.Elapsed.TotalSeconds, 2));
             if (paired is not null)
             {
-                rawRates!.Add(i % 2 == 0 ? rawRate : await paired.RateAsync(prompt));
+                rawSample ??= await paired.RunAsync(prompt);
+                rawRates!.Add(Math.Round(rawSample.TokensPerSecond, 2));
+                rawSamples!.Add(rawSample);
             }
         }
 
-        return (BenchMath.Median(rates), tokens, rates, rawRates);
+        return (BenchMath.Median(rates), tokens, rates, rawRates, rawSamples);
     }
 }

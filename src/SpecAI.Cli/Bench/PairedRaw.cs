@@ -23,6 +23,9 @@ internal sealed class PairedRaw : IAsyncDisposable
     /// <summary>Tokens/s of every timed raw request so far (warm-ups excluded).</summary>
     public List<double> AllRates { get; } = new();
 
+    /// <summary>Every timed raw request so far (warm-ups excluded).</summary>
+    public List<RawSample> AllSamples { get; } = new();
+
     /// <summary>Creates the raw context on the client's scheduler thread.</summary>
     public static async Task<PairedRaw> CreateAsync(SpeculativeChatClient client, IReadOnlyList<int[]> prompts, int maxTokens, int threads)
     {
@@ -35,13 +38,13 @@ internal sealed class PairedRaw : IAsyncDisposable
     /// <summary>One untimed raw request (the last prompt).</summary>
     public Task WarmUpAsync() => _client.Scheduler.InvokeAsync(() => _loop.Generate(_prompts[^1], _maxTokens));
 
-    /// <summary>One timed raw request on prompt <paramref name="prompt"/>: its tokens/s.</summary>
-    public async Task<double> RateAsync(int prompt)
+    /// <summary>One timed raw request on prompt <paramref name="prompt"/>.</summary>
+    public async Task<RawSample> RunAsync(int prompt)
     {
         var sample = await _client.Scheduler.InvokeAsync(() => _loop.Generate(_prompts[prompt], _maxTokens)).ConfigureAwait(false);
-        double rate = Math.Round(sample.TokensPerSecond, 2);
-        AllRates.Add(rate);
-        return rate;
+        AllRates.Add(Math.Round(sample.TokensPerSecond, 2));
+        AllSamples.Add(sample);
+        return sample;
     }
 
     /// <summary>Frees the raw context on the scheduler thread.</summary>

@@ -90,4 +90,7 @@ internal sealed record RawSample(double WallMs, double DecodeMs, double PrefillM
 {
     /// <summary>Tokens per second of the request.</summary>
     public double TokensPerSecond => Tokens / WallMs * 1000;
+
+    /// <summary>Mean milliseconds of one single-token decode (prefill apart).</summary>
+    public double MsPerDecode => SingleDecodes > 0 ? (DecodeMs - PrefillMs) / SingleDecodes : double.NaN;
 }

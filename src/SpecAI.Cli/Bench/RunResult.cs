@@ -105,6 +105,12 @@ internal sealed class RunResult
     /// <summary>Each paired raw request's tokens/s, in the order of <see cref="TokensPerSecondRuns"/>.</summary>
     public List<double>? RawTokensPerSecondRuns { get; set; }
 
+    /// <summary>Median milliseconds of one single-token decode of the paired raw requests (compare <see cref="TargetMsPerCall"/>).</summary>
+    public double? RawMsPerDecode { get; set; }
+
+    /// <summary>Median milliseconds of the paired raw requests' prompt prefill (the client reuses cached prefixes instead).</summary>
+    public double? RawPrefillMs { get; set; }
+
     /// <summary>Each timed request's tokens/s over its paired raw request's; <see cref="SpeedupVsRaw"/> is their median.</summary>
     public List<double>? PairedRatiosVsRaw { get; set; }
 
