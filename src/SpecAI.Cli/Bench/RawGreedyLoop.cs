@@ -16,6 +16,17 @@ internal sealed class RawGreedyLoop : IDisposable
     private readonly LLamaWeights _weights;
     private readonly LLamaContext _context;
     private readonly LLamaBatch _batch = new();
+    private readonly LLamaSeqId _sequence = LLamaSeqId.Zero;
+    private readonly bool _ownsContext = true;
+
+    /// <summary>
+    /// A loop on sequence <paramref name="sequence"/> of a context someone else owns (the client's, for a diagnosis): it
+    /// clears only that sequence, and leaves the context alive.
+    /// </summary>
+    public RawGreedyLoop(LLamaWeights weights, LLamaContext context, int sequence)
+    {
+        (_weights, _context, _sequence, _ownsContext) = (weights, context, (LLamaSeqId)sequence, false);
+    }
 
     /// <summary>A context of <paramref name="contextSize"/> cells with one sequence (what a plain loop asks for), or the given sequence layout.</summary>
     public RawGreedyLoop(LLamaWeights weights, uint contextSize, int threads, uint sequences = 1, bool? unifiedKv = null)
@@ -32,12 +43,12 @@ internal sealed class RawGreedyLoop : IDisposable
     public RawSample Generate(IReadOnlyList<int> prompt, int maxTokens, Action<int>? onToken = null)
     {
         var handle = _context.NativeHandle;
-        handle.MemoryClear();
+        Clear(handle);
         long t0 = Stopwatch.GetTimestamp();
         _batch.Clear();
         for (int i = 0; i < prompt.Count; i++)
         {
-            _batch.Add((LLamaToken)prompt[i], i, LLamaSeqId.Zero, i == prompt.Count - 1);
+            _batch.Add((LLamaToken)prompt[i], i, _sequence, i == prompt.Count - 1);
         }
 
         double prefill = Decode(handle), decode = prefill, first = double.NaN;
@@ -54,17 +65,41 @@ internal sealed class RawGreedyLoop : IDisposable
             }
 
             _batch.Clear();
-            _batch.Add((LLamaToken)best, position++, LLamaSeqId.Zero, true);
+            _batch.Add((LLamaToken)best, position++, _sequence, true);
             decode += Decode(handle);
             decodes++;
             logits = handle.GetLogitsIth(0);
         }
 
-        return new RawSample(Stopwatch.GetElapsedTime(t0).TotalMilliseconds, decode, prefill, first, generated, decodes);
+        var sample = new RawSample(Stopwatch.GetElapsedTime(t0).TotalMilliseconds, decode, prefill, first, generated, decodes);
+        if (!_ownsContext)
+        {
+            Clear(handle);
+        }
+
+        return sample;
     }
 
-    /// <summary>Frees the context (the weights belong to the caller).</summary>
-    public void Dispose() => _context.Dispose();
+    /// <summary>Frees the context when it is this loop's (the weights belong to the caller).</summary>
+    public void Dispose()
+    {
+        if (_ownsContext)
+        {
+            _context.Dispose();
+        }
+    }
+
+    private void Clear(SafeLLamaContextHandle handle)
+    {
+        if (_ownsContext)
+        {
+            handle.MemoryClear();
+        }
+        else
+        {
+            handle.MemorySequenceRemove(_sequence, -1, -1);
+        }
+    }
 
     private static int ArgMax(ReadOnlySpan<float> logits)
     {

@@ -30,7 +30,7 @@ internal static class RequestCostCommand
     // per-token hand-off to a thread-pool reader (as the scheduler's channel does); on a thread-pool thread over the
     // client's weights; and on the scheduler thread over copies of the weights loaded apart (default parameters, and
     // GpuLayerCount = 0 as the client loads them). "raw" itself runs on the caller's thread over its own copy.
-    private static readonly string[] VariantRows = ["raw-sched", "raw-sched-client-ctx", "raw-pool-shared", "raw-sched-wake", "raw-sched-own-weights", "raw-sched-own-weights-gpu0"];
+    private static readonly string[] VariantRows = ["raw-sched", "raw-sched-client-ctx", "raw-pool-shared", "raw-sched-wake", "raw-sched-own-weights", "raw-sched-own-weights-gpu0", "raw-in-client-context"];
 
     public static Command Create()
     {
@@ -74,6 +74,9 @@ internal static class RequestCostCommand
         using var rawClientContext = variants
             ? await client.Scheduler.InvokeAsync(() => new RawGreedyLoop(weights, contextSize, threads, (uint)client.TargetSession.MaxSequences, client.TargetSession.HasUnifiedKvCache)).ConfigureAwait(false)
             : null;
+        // The client's own target context, on its last sequence id (the scheduler hands ids out lowest first, so a
+        // one-request-at-a-time run never takes it): the raw loop decoding next to whatever the client keeps cached.
+        using var rawInClient = variants ? new RawGreedyLoop(weights, client.TargetSession.Context, client.TargetSession.MaxSequences - 1) : null;
         using var rawPoolShared = variants ? new RawGreedyLoop(weights, contextSize, threads) : null;
         using var ownWeights = variants ? await client.Scheduler.InvokeAsync(() => LLamaWeights.LoadFromFile(new ModelParams(targetPath) { ContextSize = contextSize, Threads = threads, BatchThreads = threads })).ConfigureAwait(false) : null;
         using var ownWeightsGpu0 = variants ? await client.Scheduler.InvokeAsync(() => LLamaWeights.LoadFromFile(new ModelParams(targetPath) { ContextSize = contextSize, Threads = threads, BatchThreads = threads, GpuLayerCount = 0 })).ConfigureAwait(false) : null;
@@ -92,8 +95,12 @@ internal static class RequestCostCommand
             {
                 case "raw":
                     return raw.Generate(tokenized[k], maxTokens);
-                case "raw-sched" or "raw-sched-client-ctx" or "raw-sched-own-weights" or "raw-sched-own-weights-gpu0":
-                    var loop = row switch { "raw-sched" => rawSched!, "raw-sched-own-weights" => rawOwnSched!, "raw-sched-own-weights-gpu0" => rawOwnGpu0!, _ => rawClientContext! };
+                case "raw-sched" or "raw-sched-client-ctx" or "raw-sched-own-weights" or "raw-sched-own-weights-gpu0" or "raw-in-client-context":
+                    var loop = row switch
+                    {
+                        "raw-sched" => rawSched!, "raw-sched-own-weights" => rawOwnSched!, "raw-sched-own-weights-gpu0" => rawOwnGpu0!, "raw-in-client-context" => rawInClient!,
+                        _ => rawClientContext!,
+                    };
                     var rs = await client.Scheduler.InvokeAsync(() => loop.Generate(tokenized[k], maxTokens)).ConfigureAwait(false);
                     return new Sample(Ms(t0), rs.DecodeMs, rs.PrefillMs, rs.FirstMs + (Ms(t0) - rs.WallMs), 0, rs.Tokens);
                 case "raw-sched-wake":
