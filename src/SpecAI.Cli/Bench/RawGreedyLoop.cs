@@ -101,6 +101,7 @@ internal sealed class RawGreedyLoop : IDisposable
         }
     }
 
+    // The plain loop a LLamaSharp user writes (as bench-raw's): ties go to the lowest index.
     private static int ArgMax(ReadOnlySpan<float> logits)
     {
         int best = 0;
@@ -118,14 +119,4 @@ internal sealed class RawGreedyLoop : IDisposable
         var result = handle.Decode(_batch);
         return result == DecodeResult.Ok ? Stopwatch.GetElapsedTime(started).TotalMilliseconds : throw new InvalidOperationException($"raw decode failed: {result}");
     }
-}
-
-/// <summary>One raw request: wall, target decode and prefill milliseconds, time to the first token, tokens, single-token decodes.</summary>
-internal sealed record RawSample(double WallMs, double DecodeMs, double PrefillMs, double FirstMs, int Tokens, int SingleDecodes)
-{
-    /// <summary>Tokens per second of the request.</summary>
-    public double TokensPerSecond => Tokens / WallMs * 1000;
-
-    /// <summary>Mean milliseconds of one single-token decode (prefill apart).</summary>
-    public double MsPerDecode => SingleDecodes > 0 ? (DecodeMs - PrefillMs) / SingleDecodes : double.NaN;
 }
