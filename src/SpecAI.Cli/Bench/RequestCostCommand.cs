@@ -16,8 +16,8 @@ namespace SpecAI.Cli.Bench;
 /// interleaved request by request (the order rotates every round, each row gets a different prompt), medians:
 /// a raw LLamaSharp greedy loop on a context of its own, the scheduler's token stream, <c>GetResponseAsync</c> and
 /// <c>GetStreamingResponseAsync</c>; each split into target decodes (prefill apart) and everything else. Same
-/// process and interleaving, so load drift hits every row alike (the bench's <c>raw</c> row runs in a process of
-/// its own instead, with a full prefill per request while the client reuses the cached template prefix). The
+/// process and interleaving, so load drift hits every row alike (the raw loop does a full prefill per request while
+/// the client reuses the cached template prefix; the bench's own <c>raw</c> row is <see cref="PairedRaw"/>). The
 /// client decodes its uncached prompt suffix together with the first token, so its prefill column stays 0 and
 /// "after the first token" is the like-for-like rate; <c>GetResponseAsync</c> has no first-token time.
 /// </summary>
