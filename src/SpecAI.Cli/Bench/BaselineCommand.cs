@@ -37,7 +37,7 @@ internal static class BaselineCommand
             var parameters = new ModelParams(parse.GetValue(target)!) { ContextSize = 2048, Threads = n, BatchThreads = n };
             using var weights = LLamaWeights.LoadFromFile(parameters);
             using IChatClient baseline = new StatelessExecutor(weights, parameters).AsChatClient();
-            var (median, tokens, rates) = await BenchRunner.TimeAsync(
+            var (median, tokens, rates, _, _) = await BenchRunner.TimeAsync(
                 baseline, parse.GetValue(maxTokens), parse.GetValue(repeats), parse.GetValue(temperature), new ChatOptions(), text => weights.Tokenize(text, false, false, Encoding.UTF8).Length, ct);
             Console.WriteLine(JsonSerializer.Serialize(new BaselineResult { TokensPerSecond = median, Tokens = tokens, TokensPerSecondRuns = rates }));
             return 0;

@@ -43,10 +43,11 @@ internal static class BenchCommand
         var arch = new Option<string?>("--arch") { Description = $"Forge a pair of this architecture (Bench scale) and benchmark it: {string.Join(", ", ArchitectureForge.Names)}; hybrids also report their rollback cost per step." };
         var snapshots = new Option<int?>("--snapshots") { Description = "Recurrent-state snapshots for native rollback (qwen35): default the draft length; 0 rolls hybrids back by checkpoint and replay instead." };
         var tokenizers = ForgeCommand.TokenizersOption();
-        var threads = new Option<int>("--threads") { Description = "--superposed: native threads (default 1: on a shared or busy CPU one thread gives the steadiest timings).", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Native decode threads of every row (raw, baseline and our client); default: one per core, except with --superposed: 1 (on a shared or busy CPU one thread gives the steadiest timings).", DefaultValueFactory = _ => 1 };
         var superposed = new Option<bool>("--superposed") { Description = "Superposed Decoding: k = 2, 3, 5 suggestions vs one completion and k nucleus samples decoded together (wall time, target log-likelihood, distinctness); --target or the forged default target (writes artifacts/bench-superposed.*)." };
+        var rawChild = new Option<bool>("--raw-child") { Description = "Run the `raw` row (plain LLamaSharp greedy loop) in a process of its own before the other rows, as earlier versions did, instead of in this process next to every timed request (the default)." };
         var cmd = new Command("bench", "Benchmark baseline (LLamaSharp AsChatClient) vs speculative modes on the same target.");
-        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency, family, arch, snapshots, tokenizers, superposed, threads })
+        foreach (Option o in new Option[] { quick, target, draft, agreement, agreements, maxTokens, repeats, temperature, temperatures, json, markdown, plot, concurrency, family, arch, snapshots, tokenizers, superposed, threads, rawChild })
         {
             cmd.Options.Add(o);
         }
@@ -95,7 +96,8 @@ internal static class BenchCommand
                     parse.GetValue(quick), targetOption, draftOption, agreementList,
                     parse.GetValue(maxTokens) ?? (parse.GetValue(quick) ? 64 : 128),
                     parse.GetValue(repeats) ?? (parse.GetValue(quick) ? 3 : 10),
-                    temperatureList, sweep, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot), parse.GetValue(family), parse.GetValue(tokenizers), parse.GetValue(snapshots)),
+                    temperatureList, sweep, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot), parse.GetValue(family), parse.GetValue(tokenizers), parse.GetValue(snapshots), parse.GetValue(rawChild),
+                    parse.GetResult(threads) is { Implicit: false } ? Math.Max(1, parse.GetValue(threads)) : null),
                 ct);
         });
         return cmd;

@@ -20,14 +20,14 @@ internal static class BenchMarkdown
         var sb = new StringBuilder();
         string pre = sweep ? "| agreement | T " : "";
         string preSep = sweep ? "|---|---" : "";
-        sb.AppendLine(pre + "| run | mode | verifier | g | k | tok/s (median) | tokens | target calls | acceptance | mean accepted | c | bound | efficiency | mean batch | b(batch) | bound (batch cost) | efficiency (batch cost) | vs none | vs baseline | vs raw | note |");
-        sb.AppendLine(preSep + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine(pre + "| run | mode | verifier | g | k | tok/s (median) | tokens | target calls | acceptance | mean accepted | c | bound | efficiency | mean batch | b(batch) | bound (batch cost) | efficiency (batch cost) | vs none | vs baseline | vs raw | raw tok/s (paired) | note |");
+        sb.AppendLine(preSep + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in report.Runs)
         {
             string name = r.BestDraft ? r.Name + " *" : r.Name;
             string prefix = sweep ? $"| {F(r.Agreement)} | {F(r.Temperature, "G3")} " : "";
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"{prefix}| {name} | {r.Mode} | {r.Verifier} | {r.DraftLength} | {r.DraftCount} | {F(r.TokensPerSecond, "F1")} | {r.GeneratedTokens} | {r.TargetCalls?.ToString(CultureInfo.InvariantCulture) ?? "-"} | {F(r.AcceptanceRate, "F3")} | {F(r.MeanAcceptedLength)} | {F(r.CostRatio, "F3")} | {F(r.BoundSpeedup)} | {F(r.Efficiency)} | {F(r.MeanVerifyBatch)} | {F(r.BatchCostFactor)} | {F(r.BoundSpeedupBatchCost)} | {F(r.EfficiencyBatchCost)} | {F(r.SpeedupVsNone)} | {F(r.SpeedupVsBaseline)} | {F(r.SpeedupVsRaw)} | {r.Status ?? ""} |");
+                $"{prefix}| {name} | {r.Mode} | {r.Verifier} | {r.DraftLength} | {r.DraftCount} | {F(r.TokensPerSecond, "F1")} | {r.GeneratedTokens} | {r.TargetCalls?.ToString(CultureInfo.InvariantCulture) ?? "-"} | {F(r.AcceptanceRate, "F3")} | {F(r.MeanAcceptedLength)} | {F(r.CostRatio, "F3")} | {F(r.BoundSpeedup)} | {F(r.Efficiency)} | {F(r.MeanVerifyBatch)} | {F(r.BatchCostFactor)} | {F(r.BoundSpeedupBatchCost)} | {F(r.EfficiencyBatchCost)} | {F(r.SpeedupVsNone)} | {F(r.SpeedupVsBaseline)} | {F(r.SpeedupVsRaw)} | {F(r.RawTokensPerSecond, "F1")} | {r.Status ?? ""} |");
         }
 
         if (sweep)

@@ -32,6 +32,19 @@ internal static class BenchOutput
     public static void CreateFolderOf(string path) => Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
 
     /// <summary>The CPU model from /proc/cpuinfo (unknown elsewhere).</summary>
+    /// <summary>The 1/5/15-minute load average ("n/a" where /proc/loadavg is missing).</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
     public static string CpuModel()
     {
         try

@@ -25,12 +25,13 @@ internal static class BenchRunner
             throw new ArgumentException("--agreements forges families; it cannot be combined with --target.");
         }
 
-        int threads = Math.Max(1, Environment.ProcessorCount);
+        int threads = s.Threads ?? Math.Max(1, Environment.ProcessorCount);
         var results = new List<RunResult>();
         var inputs = new Dictionary<RunResult, BoundInputs>();
         var machineCost = new Dictionary<int, (long Calls, double TotalMs)>();
         string targetName = "", draftName = "";
         var total = Stopwatch.StartNew();
+        string loadAtStart = BenchOutput.LoadAverage();
 
         foreach (double requested in s.Agreements)
         {
@@ -78,23 +79,30 @@ internal static class BenchRunner
                 });
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[a={agreement} T={temperature}] baseline: {b.TokensPerSecond:F1} tok/s"));
 
-                // Native speed: a plain LLamaSharp greedy loop on the same target and prompts, in its own process.
-                if (temperature <= 0)
+                // Native speed: a plain LLamaSharp greedy loop on the same target and prompts. By default it runs in this
+                // process, on the client's scheduler thread and weights, one raw request next to each timed request of
+                // every row (PairedRaw); with --raw-child, in a process of its own before the rows (the earlier method).
+                var promptTokens = BenchCommand.Prompts.Select(p => client.TokenizePrompt([new ChatMessage(ChatRole.User, p)], null)).ToList();
+                PairedRaw? paired = null;
+                if (temperature <= 0 && s.RawChild)
                 {
-                    var promptTokens = BenchCommand.Prompts.Select(p => client.TokenizePrompt([new ChatMessage(ChatRole.User, p)], null)).ToList();
                     var raw = RawDecodeCommand.RunChild(targetPath, promptTokens, s.MaxTokens, s.Repeats, threads, [1]);
                     group.Add(new RunResult
                     {
                         Name = "raw", Mode = "raw", Verifier = "-", TokensPerSecond = raw.TokensPerSecond, Agreement = agreement, CalibratedAgreement = calibrated,
                         Temperature = temperature, Repeats = raw.TokensPerSecondRuns.Count, TokensPerSecondRuns = raw.TokensPerSecondRuns,
                     });
-                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[a={agreement} T={temperature}] raw: {raw.TokensPerSecond:F1} tok/s"));
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[a={agreement} T={temperature}] raw (own process): {raw.TokensPerSecond:F1} tok/s"));
+                }
+                else if (temperature <= 0)
+                {
+                    paired = await PairedRaw.CreateAsync(client, promptTokens, s.MaxTokens, threads);
                 }
 
                 double singleTokenMs = double.NaN;
                 async Task Run(RunSpec spec)
                 {
-                    var (result, bound, single) = await RunSpecAsync(client, s, spec, temperature, agreement, calibrated, singleTokenMs, ct);
+                    var (result, bound, single) = await RunSpecAsync(client, s, spec, temperature, agreement, calibrated, singleTokenMs, paired, ct);
                     if (spec.Mode == SpeculationMode.None)
                     {
                         singleTokenMs = single;
@@ -108,8 +116,21 @@ internal static class BenchRunner
                     group.Add(result);
                 }
 
-                await Run(new("none", SpeculationMode.None, "-", 0, 1));
                 int[] lengths = s.Sweep ? [2, 3, 4] : [2, 3, 4, 6];
+                await WarmUpAsync(
+                    client,
+                    [
+                        new("none", SpeculationMode.None, "-", 0, 1),
+                        .. lengths.Select(g => new RunSpec($"draft-g{g}", SpeculationMode.DraftModel, "standard", g, 1)),
+                        new("adaptive-g4", SpeculationMode.DraftModel, "standard", 4, 1, Adaptive: true),
+                        .. MultiRows(temperature, s.Sweep).Select(m => new RunSpec($"multi-{m.Verifier}-k{m.K}-g3", SpeculationMode.MultiDraft, m.Verifier, 3, m.K)),
+                        .. s.Sweep ? Array.Empty<RunSpec>() : [new RunSpec("lookup-g4", SpeculationMode.PromptLookup, "standard", 4, 1)],
+                    ],
+                    s.MaxTokens,
+                    temperature,
+                    paired,
+                    ct);
+                await Run(new("none", SpeculationMode.None, "-", 0, 1));
                 foreach (int g in lengths)
                 {
                     await Run(new($"draft-g{g}", SpeculationMode.DraftModel, "standard", g, 1));
@@ -135,6 +156,19 @@ internal static class BenchRunner
                     await Run(new("lookup-g4", SpeculationMode.PromptLookup, "standard", 4, 1));
                 }
 
+                if (paired is not null)
+                {
+                    await paired.DisposeAsync();
+                    group.Insert(1, new RunResult
+                    {
+                        Name = "raw", Mode = "raw", Verifier = "-", TokensPerSecond = BenchMath.Median(paired.AllRates), Agreement = agreement, CalibratedAgreement = calibrated,
+                        Temperature = temperature, Repeats = paired.AllRates.Count, TokensPerSecondRuns = paired.AllRates, RawTokensPerSecond = BenchMath.Median(paired.AllRates),
+                        RawMsPerDecode = BenchMath.Finite(Math.Round(BenchMath.Median(paired.AllSamples.Select(x => x.MsPerDecode)), 3)),
+                        RawPrefillMs = BenchMath.Finite(Math.Round(BenchMath.Median(paired.AllSamples.Select(x => x.PrefillMs)), 3)),
+                    });
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[a={agreement} T={temperature}] raw (paired, in process): {BenchMath.Median(paired.AllRates):F1} tok/s over {paired.AllRates.Count} requests"));
+                }
+
                 double baseTps = group[0].TokensPerSecond ?? double.NaN;
                 double noneTps = group.First(r => r.Name == "none").TokensPerSecond ?? double.NaN;
                 double rawTps = group.FirstOrDefault(r => r.Name == "raw")?.TokensPerSecond ?? double.NaN;
@@ -142,7 +176,9 @@ internal static class BenchRunner
                 {
                     r.SpeedupVsBaseline = BenchMath.Finite(r.TokensPerSecond!.Value / baseTps);
                     r.SpeedupVsNone = BenchMath.Finite(r.TokensPerSecond.Value / noneTps);
-                    r.SpeedupVsRaw = BenchMath.Finite(r.TokensPerSecond.Value / rawTps);
+                    // Paired rows: the median of the per-request ratios to the raw request run next to each (drift cancels
+                    // within a pair); otherwise against the raw row's median.
+                    r.SpeedupVsRaw = r.PairedRatiosVsRaw is { Count: > 0 } ratios ? BenchMath.Finite(BenchMath.Median(ratios)) : BenchMath.Finite(r.TokensPerSecond.Value / rawTps);
                     if (r.BoundSpeedup is { } bound)
                     {
                         r.Efficiency = BenchMath.Finite(r.TokensPerSecond.Value / noneTps / bound);
@@ -203,6 +239,9 @@ internal static class BenchRunner
                 Temperature = s.Temperatures[0],
                 Temperatures = s.Temperatures,
                 Agreements = s.Target is null ? s.Agreements : [],
+                Threads = threads,
+                LoadAverageStart = loadAtStart,
+                LoadAverageEnd = BenchOutput.LoadAverage(),
                 SingleTokenTargetMs = BenchMath.Finite(samples.FirstOrDefault(p => p.Tokens == 1)?.MeanMilliseconds ?? double.NaN),
                 WallSeconds = Math.Round(total.Elapsed.TotalSeconds, 1),
             },
@@ -227,6 +266,50 @@ internal static class BenchRunner
         return 0;
     }
 
+    /// <summary>The per-request options of a row.</summary>
+    private static ChatOptions ChatOptionsFor(RunSpec spec)
+    {
+        var chat = new ChatOptions { AdditionalProperties = [] };
+        chat.AdditionalProperties[SpeculativeChatOptionKeys.Mode] = spec.Mode.ToString();
+        if (spec.Mode != SpeculationMode.None)
+        {
+            chat.AdditionalProperties[SpeculativeChatOptionKeys.DraftLength] = spec.DraftLength;
+            chat.AdditionalProperties[SpeculativeChatOptionKeys.Verifier] = spec.Verifier;
+            chat.AdditionalProperties[SpeculativeChatOptionKeys.DraftCount] = spec.DraftCount;
+            chat.AdditionalProperties[SpeculativeChatOptionKeys.Adaptive] = spec.Adaptive;
+        }
+
+        return chat;
+    }
+
+    /// <summary>
+    /// One untimed request of every row (and of the raw loop) before the first timed row: .NET compiles each code path
+    /// first unoptimised (tier 0) and recompiles it in the background once it ran a while, so without this the first
+    /// row, and each row that takes a new path (speculation, multi-draft, prompt lookup), paid that start-up under its
+    /// own timed requests while the rows after it did not; the raw loop's few methods warm within one request.
+    /// </summary>
+    private static async Task WarmUpAsync(SpeculativeChatClient client, IEnumerable<RunSpec> specs, int maxTokens, double temperature, PairedRaw? paired, CancellationToken ct)
+    {
+        foreach (var spec in specs)
+        {
+            var options = ChatOptionsFor(spec);
+            (options.MaxOutputTokens, options.Temperature, options.Seed) = (maxTokens, (float)temperature, 1234);
+            try
+            {
+                await client.GetResponseAsync([new ChatMessage(ChatRole.User, BenchCommand.Prompts[^1])], options, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The row reports its own failure when it runs.
+            }
+
+            if (paired is not null)
+            {
+                await paired.WarmUpAsync();
+            }
+        }
+    }
+
     /// <summary>Multi-draft rows: at T = 0 every lossless rule is greedy matching, so only deterministic top-k drafts differ.</summary>
     private static IEnumerable<(string Verifier, int K)> MultiRows(double temperature, bool sweep)
     {
@@ -239,18 +322,9 @@ internal static class BenchRunner
     }
 
     private static async Task<(RunResult Result, BoundInputs? Bound, double SingleTokenMs)> RunSpecAsync(
-        SpeculativeChatClient client, BenchSettings s, RunSpec spec, double temperature, double? agreement, double? calibrated, double singleTokenMs, CancellationToken ct)
+        SpeculativeChatClient client, BenchSettings s, RunSpec spec, double temperature, double? agreement, double? calibrated, double singleTokenMs, PairedRaw? paired, CancellationToken ct)
     {
-        var chat = new ChatOptions { AdditionalProperties = [] };
-        chat.AdditionalProperties[SpeculativeChatOptionKeys.Mode] = spec.Mode.ToString();
-        if (spec.Mode != SpeculationMode.None)
-        {
-            chat.AdditionalProperties[SpeculativeChatOptionKeys.DraftLength] = spec.DraftLength;
-            chat.AdditionalProperties[SpeculativeChatOptionKeys.Verifier] = spec.Verifier;
-            chat.AdditionalProperties[SpeculativeChatOptionKeys.DraftCount] = spec.DraftCount;
-            chat.AdditionalProperties[SpeculativeChatOptionKeys.Adaptive] = spec.Adaptive;
-        }
-
+        var chat = ChatOptionsFor(spec);
         var result = new RunResult
         {
             Name = spec.Name, Mode = spec.Mode.ToString(), Verifier = spec.Verifier, DraftLength = spec.DraftLength, DraftCount = spec.DraftCount,
@@ -261,9 +335,18 @@ internal static class BenchRunner
         try
         {
             StatisticsSnapshot? before = null;
-            var r = await TimeAsync(client, s.MaxTokens, s.Repeats, temperature, chat, null, ct, afterWarmup: () => before = StatisticsSnapshot.Of(client.Statistics));
+            var r = await TimeAsync(client, s.MaxTokens, s.Repeats, temperature, chat, null, ct, afterWarmup: () => before = StatisticsSnapshot.Of(client.Statistics), paired: paired);
             var d = StatisticsSnapshot.Of(client.Statistics) - before!;
             result.TokensPerSecond = r.Median;
+            if (r.RawRates is { Count: > 0 } rawRates)
+            {
+                result.RawTokensPerSecond = BenchMath.Median(rawRates);
+                result.RawTokensPerSecondRuns = rawRates;
+                result.PairedRatiosVsRaw = r.Rates.Zip(rawRates, (x, y) => Math.Round(x / y, 4)).ToList();
+                result.RawMsPerDecode = BenchMath.Finite(Math.Round(BenchMath.Median(r.RawSamples!.Select(x => x.MsPerDecode)), 3));
+                result.RawPrefillMs = BenchMath.Finite(Math.Round(BenchMath.Median(r.RawSamples!.Select(x => x.PrefillMs)), 3));
+            }
+
             result.TokensPerSecondRuns = r.Rates;
             result.Repeats = r.Rates.Count;
             result.GeneratedTokens = r.Tokens;
@@ -325,10 +408,14 @@ internal static class BenchRunner
         return (result, bound, single);
     }
 
-    /// <summary>Warm-up request, then <c>Repeats</c> timed requests, each a new one-message conversation with a different prompt.</summary>
-    /// <summary>One warm-up request, then <paramref name="repeats"/> timed ones over the bench prompts: median tokens/s, tokens, each rate.</summary>
-    internal static async Task<(double Median, long Tokens, List<double> Rates)> TimeAsync(
-        IChatClient client, int maxTokens, int repeats, double temperature, ChatOptions baseOptions, Func<string, int>? countTokens, CancellationToken ct, Action? afterWarmup = null)
+    /// <summary>
+    /// One warm-up request, then <paramref name="repeats"/> timed ones over the bench prompts (each a new one-message
+    /// conversation with a different prompt): median tokens/s, tokens, each rate. With <paramref name="paired"/>, a raw
+    /// request on the same prompt runs next to each timed one (before it on even requests, after it on odd ones).
+    /// </summary>
+    internal static async Task<(double Median, long Tokens, List<double> Rates, List<double>? RawRates, List<RawSample>? RawSamples)> TimeAsync(
+        IChatClient client, int maxTokens, int repeats, double temperature, ChatOptions baseOptions, Func<string, int>? countTokens, CancellationToken ct, Action? afterWarmup = null,
+        PairedRaw? paired = null)
     {
         ChatOptions Options()
         {
@@ -340,19 +427,34 @@ internal static class BenchRunner
         }
 
         await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hello, warm up please.")], Options(), ct);
+        if (paired is not null)
+        {
+            await paired.WarmUpAsync();
+        }
+
         afterWarmup?.Invoke();
         var rates = new List<double>();
+        var rawRates = paired is null ? null : new List<double>();
+        var rawSamples = paired is null ? null : new List<RawSample>();
         long tokens = 0;
         for (int i = 0; i < repeats; i++)
         {
+            int prompt = i % BenchCommand.Prompts.Length;
+            RawSample? rawSample = paired is not null && i % 2 == 0 ? await paired.RunAsync(prompt) : null;
             var sw = Stopwatch.StartNew();
-            var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, BenchCommand.Prompts[i % BenchCommand.Prompts.Length])], Options(), ct);
+            var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, BenchCommand.Prompts[prompt])], Options(), ct);
             sw.Stop();
             long n = response.Usage?.OutputTokenCount ?? countTokens?.Invoke(response.Text) ?? 0;
             tokens += n;
             rates.Add(Math.Round(n / sw.Elapsed.TotalSeconds, 2));
+            if (paired is not null)
+            {
+                rawSample ??= await paired.RunAsync(prompt);
+                rawRates!.Add(Math.Round(rawSample.TokensPerSecond, 2));
+                rawSamples!.Add(rawSample);
+            }
         }
 
-        return (BenchMath.Median(rates), tokens, rates);
+        return (BenchMath.Median(rates), tokens, rates, rawRates, rawSamples);
     }
 }

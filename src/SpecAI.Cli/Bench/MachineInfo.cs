@@ -33,5 +33,14 @@ internal sealed class MachineInfo
 
     public double? SingleTokenTargetMs { get; init; }
 
+    /// <summary>Native decode threads of every row.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>1/5/15-minute load average when the run started (Linux; "n/a" elsewhere).</summary>
+    public string? LoadAverageStart { get; init; }
+
+    /// <summary>1/5/15-minute load average when the run ended.</summary>
+    public string? LoadAverageEnd { get; init; }
+
     public double WallSeconds { get; init; }
 }

@@ -17,14 +17,21 @@ namespace SpecAI.Cli.Bench;
 /// interleaved request by request (the order rotates every round, each row gets a different prompt), medians:
 /// a raw LLamaSharp greedy loop on a context of its own, the scheduler's token stream, <c>GetResponseAsync</c> and
 /// <c>GetStreamingResponseAsync</c>; each split into target decodes (prefill apart) and everything else. Same
-/// process and interleaving, so load drift hits every row alike (the bench's <c>raw</c> row runs in a process of
-/// its own instead, with a full prefill per request while the client reuses the cached template prefix). The
+/// process and interleaving, so load drift hits every row alike (the raw loop does a full prefill per request while
+/// the client reuses the cached template prefix; the bench's own <c>raw</c> row is <see cref="PairedRaw"/>). The
 /// client decodes its uncached prompt suffix together with the first token, so its prefill column stays 0 and
 /// "after the first token" is the like-for-like rate; <c>GetResponseAsync</c> has no first-token time.
 /// </summary>
 internal static class RequestCostCommand
 {
-    private static readonly string[] Rows = ["raw", "scheduler", "client", "stream"];
+    private static readonly string[] BaseRows = ["raw", "scheduler", "client", "stream"];
+
+    // --raw-variants: the raw loop on the client's scheduler thread (one OpenMP team with the client's decodes) over the
+    // client's weights: on a one-sequence context, on a context laid out as the client's (sequences, unified KV), with a
+    // per-token hand-off to a thread-pool reader (as the scheduler's channel does); on a thread-pool thread over the
+    // client's weights; and on the scheduler thread over copies of the weights loaded apart (default parameters, and
+    // GpuLayerCount = 0 as the client loads them). "raw" itself runs on the caller's thread over its own copy.
+    private static readonly string[] VariantRows = ["raw-sched", "raw-sched-client-ctx", "raw-pool-shared", "raw-sched-wake", "raw-sched-own-weights", "raw-sched-own-weights-gpu0", "raw-in-client-context"];
 
     public static Command Create()
     {
@@ -32,8 +39,11 @@ internal static class RequestCostCommand
         var agreement = new Option<double>("--agreement") { Description = "Agreement of the forged family.", DefaultValueFactory = _ => 0.9 };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens per answer.", DefaultValueFactory = _ => 64 };
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds (one request per row each), after two warm-up rounds.", DefaultValueFactory = _ => 24 };
+        var only = new Option<string?>("--rows") { Description = "Run only these rows (comma-separated; the first is the reference of the ratios)." };
+        var threadCount = new Option<int?>("--threads") { Description = "Native decode threads (default: one per core)." };
+        var variants = new Option<bool>("--raw-variants") { Description = "Also run the raw loop on the client's scheduler thread, on a one-sequence context and on one laid out as the client's (sequence count, unified KV)." };
         var cmd = new Command("bench-request-costs", "Per-request costs with speculation off: raw greedy loop vs the chat client, same process, interleaved; prints a table.") { Hidden = true };
-        foreach (Option o in new Option[] { target, agreement, maxTokens, rounds })
+        foreach (Option o in new Option[] { target, agreement, maxTokens, rounds, variants, threadCount, only })
         {
             cmd.Options.Add(o);
         }
@@ -41,16 +51,17 @@ internal static class RequestCostCommand
         cmd.SetAction(async (parse, ct) =>
         {
             string path = parse.GetValue(target) ?? LlamaModelForge.GetOrCreateFamily(ForgeCommand.DefaultCache(), ForgeCommand.FamilyOptions(parse.GetValue(agreement), 32_000)).TargetPath;
-            await RunAsync(path, parse.GetValue(maxTokens), Math.Max(1, parse.GetValue(rounds)), ct).ConfigureAwait(false);
+            await RunAsync(path, parse.GetValue(maxTokens), Math.Max(1, parse.GetValue(rounds)), parse.GetValue(variants) || parse.GetValue(only) is not null, parse.GetValue(threadCount), parse.GetValue(only), ct).ConfigureAwait(false);
             return 0;
         });
         return cmd;
     }
 
-    private static async Task RunAsync(string targetPath, int maxTokens, int rounds, CancellationToken ct)
+    private static async Task RunAsync(string targetPath, int maxTokens, int rounds, bool variants, int? threadCount, string? only, CancellationToken ct)
     {
+        string[] rows = only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? (variants ? [.. BaseRows, .. VariantRows] : BaseRows);
         NativeLibraryConfig.All.WithLogCallback((_, _) => { });
-        int threads = Math.Max(1, Environment.ProcessorCount);
+        int threads = Math.Max(1, threadCount ?? Environment.ProcessorCount);
         var options = new SpeculativeChatClientOptions { TargetModelPath = targetPath, ContextSize = 2048, Temperature = 0, MaxOutputTokens = maxTokens, Seed = 1234, Threads = threads };
         using var client = await SpeculativeChatClient.CreateAsync(options, cancellationToken: ct).ConfigureAwait(false);
         var chat = new ChatOptions { AdditionalProperties = new() { [SpeculativeChatOptionKeys.Mode] = nameof(SpeculationMode.None) } };
@@ -58,6 +69,21 @@ internal static class RequestCostCommand
         var tokenized = prompts.Select(p => client.TokenizePrompt([new ChatMessage(ChatRole.User, p)], chat)).ToArray();
         using var raw = new RawLoop(targetPath, threads);
         var defaults = client.DefaultSettings;
+        var weights = client.TargetSession.Weights;
+        uint contextSize = (uint)client.TargetSession.ContextSize;
+        using var rawSched = variants ? await client.Scheduler.InvokeAsync(() => new RawGreedyLoop(weights, contextSize, threads)).ConfigureAwait(false) : null;
+        using var rawClientContext = variants
+            ? await client.Scheduler.InvokeAsync(() => new RawGreedyLoop(weights, contextSize, threads, (uint)client.TargetSession.MaxSequences, client.TargetSession.HasUnifiedKvCache)).ConfigureAwait(false)
+            : null;
+        // The client's own target context, on its last sequence id (the scheduler hands ids out lowest first, so a
+        // one-request-at-a-time run never takes it): the raw loop decoding next to whatever the client keeps cached.
+        using var rawInClient = variants ? new RawGreedyLoop(weights, client.TargetSession.Context, client.TargetSession.MaxSequences - 1) : null;
+        using var rawPoolShared = variants ? new RawGreedyLoop(weights, contextSize, threads) : null;
+        using var ownWeights = variants ? await client.Scheduler.InvokeAsync(() => LLamaWeights.LoadFromFile(new ModelParams(targetPath) { ContextSize = contextSize, Threads = threads, BatchThreads = threads })).ConfigureAwait(false) : null;
+        using var ownWeightsGpu0 = variants ? await client.Scheduler.InvokeAsync(() => LLamaWeights.LoadFromFile(new ModelParams(targetPath) { ContextSize = contextSize, Threads = threads, BatchThreads = threads, GpuLayerCount = 0 })).ConfigureAwait(false) : null;
+        using var rawOwnGpu0 = variants ? await client.Scheduler.InvokeAsync(() => new RawGreedyLoop(ownWeightsGpu0!, contextSize, threads)).ConfigureAwait(false) : null;
+        using var rawOwnSched = variants ? await client.Scheduler.InvokeAsync(() => new RawGreedyLoop(ownWeights!, contextSize, threads)).ConfigureAwait(false) : null;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"client target context: {client.TargetSession.ContextSize} cells, {client.TargetSession.MaxSequences} sequences, unified KV {client.TargetSession.HasUnifiedKvCache}, batch {client.TargetSession.MaxBatchSize}, threads {threads}"));
 
         async Task<Sample> Run(string row, int k)
         {
@@ -70,6 +96,34 @@ internal static class RequestCostCommand
             {
                 case "raw":
                     return raw.Generate(tokenized[k], maxTokens);
+                case "raw-sched" or "raw-sched-client-ctx" or "raw-sched-own-weights" or "raw-sched-own-weights-gpu0" or "raw-in-client-context":
+                    var loop = row switch
+                    {
+                        "raw-sched" => rawSched!, "raw-sched-own-weights" => rawOwnSched!, "raw-sched-own-weights-gpu0" => rawOwnGpu0!, "raw-in-client-context" => rawInClient!,
+                        _ => rawClientContext!,
+                    };
+                    var rs = await client.Scheduler.InvokeAsync(() => loop.Generate(tokenized[k], maxTokens)).ConfigureAwait(false);
+                    return new Sample(Ms(t0), rs.DecodeMs, rs.PrefillMs, rs.FirstMs + (Ms(t0) - rs.WallMs), 0, rs.Tokens);
+                case "raw-sched-wake":
+                    // The raw loop handing each token to a reader on the thread pool, as the scheduler does through its channel.
+                    var channel = System.Threading.Channels.Channel.CreateUnbounded<int>(new() { SingleReader = true, SingleWriter = true });
+                    var reader = Task.Run(async () =>
+                    {
+                        int count = 0;
+                        await foreach (int _ in channel.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+                        {
+                            count++;
+                        }
+
+                        return count;
+                    });
+                    var rw = await client.Scheduler.InvokeAsync(() => rawSched!.Generate(tokenized[k], maxTokens, t => channel.Writer.TryWrite(t))).ConfigureAwait(false);
+                    channel.Writer.Complete();
+                    await reader.ConfigureAwait(false);
+                    return new Sample(Ms(t0), rw.DecodeMs, rw.PrefillMs, rw.FirstMs, 0, rw.Tokens);
+                case "raw-pool-shared":
+                    var rp = rawPoolShared!.Generate(tokenized[k], maxTokens);
+                    return new Sample(rp.WallMs, rp.DecodeMs, rp.PrefillMs, rp.FirstMs, 0, rp.Tokens);
                 case "scheduler":
                     var settings = GenerationSettingsMapper.Map(chat, defaults, client);
                     int[] prompt = client.TokenizePrompt([new ChatMessage(ChatRole.User, prompts[k])], chat);
@@ -99,14 +153,15 @@ internal static class RequestCostCommand
             return new Sample(wall, (statistics.TargetTime - decodeBefore).TotalMilliseconds, (statistics.PrefillTime - prefillBefore).TotalMilliseconds, first, wall - last, n);
         }
 
-        var samples = Rows.ToDictionary(r => r, _ => new List<Sample>());
+        var samples = rows.ToDictionary(r => r, _ => new List<Sample>());
+        Console.WriteLine($"load average at start {LoadAverage()}");
         var handoff = new List<double>();
         for (int r = -2; r < rounds; r++)
         {
-            for (int j = 0; j < Rows.Length; j++)
+            for (int j = 0; j < rows.Length; j++)
             {
-                string row = Rows[(j + Math.Max(0, r)) % Rows.Length];
-                int k = ((r + 2) * Rows.Length + j) % prompts.Length;
+                string row = rows[(j + Math.Max(0, r)) % rows.Length];
+                int k = ((r + 2) * rows.Length + j) % prompts.Length;
                 var sample = await Run(row, k).ConfigureAwait(false);
 
                 if (r >= 0)
@@ -129,7 +184,7 @@ internal static class RequestCostCommand
     private static void Print(Dictionary<string, List<Sample>> samples, List<double> handoff, int maxTokens, int rounds, SpeculativeChatClient client, GenerationSettings defaults, ChatOptions chat)
     {
         var inv = CultureInfo.InvariantCulture;
-        var rawRows = samples["raw"];
+        var rawRows = samples.First().Value;
         Console.WriteLine(string.Create(inv, $"max tokens {maxTokens}, rounds {rounds}, load average {LoadAverage()}; medians (ms unless stated)"));
         Console.WriteLine("| row | wall | target decodes | of which prefill | outside decodes | outside decodes per token (µs) | call -> first token | last token -> done | tokens | tok/s | vs raw | tok/s after the first token | vs raw |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");

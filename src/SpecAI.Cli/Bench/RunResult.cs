@@ -92,8 +92,27 @@ internal sealed class RunResult
 
     public double? SpeedupVsBaseline { get; set; }
 
-    /// <summary>Tokens/s relative to the plain LLamaSharp greedy loop in its own process (row <c>raw</c>, T = 0 only).</summary>
+    /// <summary>
+    /// Tokens/s relative to the plain LLamaSharp greedy loop (row <c>raw</c>, T = 0 only): by default the median of this row's
+    /// per-request ratios to the raw request run next to each (same process, thread, weights and prompt); with
+    /// <c>--raw-child</c>, this row's median over the raw row's (its own process).
+    /// </summary>
     public double? SpeedupVsRaw { get; set; }
+
+    /// <summary>Median tokens/s of the raw requests paired with this row's timed requests (null with <c>--raw-child</c> or T &gt; 0).</summary>
+    public double? RawTokensPerSecond { get; set; }
+
+    /// <summary>Each paired raw request's tokens/s, in the order of <see cref="TokensPerSecondRuns"/>.</summary>
+    public List<double>? RawTokensPerSecondRuns { get; set; }
+
+    /// <summary>Median milliseconds of one single-token decode of the paired raw requests (compare <see cref="TargetMsPerCall"/>).</summary>
+    public double? RawMsPerDecode { get; set; }
+
+    /// <summary>Median milliseconds of the paired raw requests' prompt prefill (the client reuses cached prefixes instead).</summary>
+    public double? RawPrefillMs { get; set; }
+
+    /// <summary>Each timed request's tokens/s over its paired raw request's; <see cref="SpeedupVsRaw"/> is their median.</summary>
+    public List<double>? PairedRatiosVsRaw { get; set; }
 
     /// <summary>Fastest single-draft length among 2, 3, 4 in its (agreement, temperature) group.</summary>
     public bool BestDraft { get; set; }
