@@ -76,6 +76,47 @@ internal static class SoftmaxKernel
         return (best, bestValue);
     }
 
+    /// <summary>
+    /// The largest adjusted logit only (negative infinity when every logit is -infinity), for sampling, which needs the
+    /// value and not its index: a vectorised maximum is about three times as fast as the index search of
+    /// <see cref="ArgMax(ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{double})"/> over a large vocabulary.
+    /// </summary>
+    /// <exception cref="ArgumentException">A logit is NaN (the message names the token).</exception>
+    public static double Max(ReadOnlySpan<float> logits, ReadOnlySpan<int> patchTokens, ReadOnlySpan<double> patchValues)
+    {
+        double best = double.NegativeInfinity;
+        int start = 0;
+        for (int p = 0; p <= patchTokens.Length; p++)
+        {
+            int end = p < patchTokens.Length ? patchTokens[p] : logits.Length;
+            if (end > start)
+            {
+                // The vectorised maximum propagates NaN, so one test per segment catches it; the index search then names it.
+                float value = TensorPrimitives.Max(logits[start..end]);
+                if (float.IsNaN(value))
+                {
+                    ArgMax(logits, patchTokens, patchValues);
+                }
+
+                best = Math.Max(best, value);
+            }
+
+            if (p < patchTokens.Length)
+            {
+                double value = patchValues[p];
+                if (double.IsNaN(value))
+                {
+                    throw NaN(patchTokens[p]);
+                }
+
+                best = Math.Max(best, value);
+                start = end + 1;
+            }
+        }
+
+        return best;
+    }
+
     /// <summary>As the float overload, over adjusted logits held in double.</summary>
     /// <exception cref="ArgumentException">A logit is NaN.</exception>
     public static (int Index, double Value) ArgMax(ReadOnlySpan<double> adjusted)
