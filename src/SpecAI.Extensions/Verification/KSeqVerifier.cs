@@ -260,6 +260,12 @@ public sealed partial class KSeqVerifier : ISpeculativeVerifier
             return new VerificationResult(first, 0);
         }
 
+        if (k == 1)
+        {
+            // rho = 1: standard speculative sampling, whose residual max(0, p - q) needs no beta (one pass, not two).
+            return random.NextBernoulli(Accept(p[first] * sp, q[first] * sq, 1.0)) ? new VerificationResult(first, 0) : StandardVerifier.DrawResidual(node, first, random);
+        }
+
         double rho = Solve(p, q, k, sp / sq, sq, out double beta, out _);
         for (int i = 0; i < k; i++)
         {
