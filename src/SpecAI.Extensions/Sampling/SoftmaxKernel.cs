@@ -44,7 +44,7 @@ internal static class SoftmaxKernel
             if (end > start)
             {
                 var segment = logits[start..end];
-                int i = TensorPrimitives.IndexOfMax(segment);
+                int i = IndexOfMax(segment);
                 float value = segment[i];
                 if (float.IsNaN(value))
                 {
@@ -116,6 +116,16 @@ internal static class SoftmaxKernel
         }
 
         return best;
+    }
+
+    // The first index of the largest value (of a NaN if there is one): the vectorised maximum, then a vectorised search
+    // for its bits, about twice as fast as TensorPrimitives.IndexOfMax over a large vocabulary. A zero maximum may be
+    // +0 or -0 (equal values, different bits): the index search decides that tie.
+    private static int IndexOfMax(ReadOnlySpan<float> values)
+    {
+        float max = TensorPrimitives.Max(values);
+        return float.IsNaN(max) || max == 0 ? TensorPrimitives.IndexOfMax(values)
+            : System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(values).IndexOf(BitConverter.SingleToInt32Bits(max));
     }
 
     /// <summary>As the float overload, over adjusted logits held in double.</summary>
