@@ -186,11 +186,11 @@ public sealed partial class KSeqVerifier : ISpeculativeVerifier
     /// <param name="destination">Receives the residual.</param>
     /// <returns>The residual mass.</returns>
     public static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, Span<double> destination)
-        => Residual(p, q, rho, draftCount, double.NaN, 1.0, 1.0, destination, Span<double>.Empty);
+        => Residual(p, q, rho, draftCount, double.NaN, 1.0, 1.0, destination);
 
     // The residual divided by sp for p = Target * sp, q = Draft * sq (ratio = sp / sq), given beta(rho) when the solve
     // has already summed it (NaN otherwise): p - min(q, p ratio / rho) * (1 - (1 - beta)^k) / (beta ratio).
-    private static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, double beta, double ratio, double sq, Span<double> destination, Span<double> blockSums)
+    private static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, double beta, double ratio, double sq, Span<double> destination)
     {
         if (double.IsNaN(beta))
         {
@@ -201,27 +201,55 @@ public sealed partial class KSeqVerifier : ISpeculativeVerifier
 
         double scale = beta > 0 ? AnyPasses(beta, draftCount) / beta / ratio : 0;
 
-        // r = p - min(q, p * ratio / rho) * scale, clamped at 0 (the same operations, element by element, as the
-        // sums of beta), block by block so that each block is written once and summed while in L1.
+        // r = p - min(q, p * ratio / rho) * scale, clamped at 0, block by block so that each block is written once and
+        // summed while in L1.
         double mass = 0, inverse = ratio / rho;
-        for (int start = 0, b = 0; start < p.Length; start += Block, b++)
+        for (int start = 0; start < p.Length; start += Block)
         {
             int n = Math.Min(Block, p.Length - start);
-            var pb = p.Slice(start, n);
             var r = destination.Slice(start, n);
-            TensorPrimitives.Multiply(pb, inverse, r);
-            TensorPrimitives.Min(r, q.Slice(start, n), r);
-            TensorPrimitives.MultiplyAdd(r, -scale, pb, r);
-            TensorPrimitives.Max(r, 0.0, r);
-            double sum = TensorPrimitives.Sum<double>(r);
-            mass += sum;
-            if (!blockSums.IsEmpty)
-            {
-                blockSums[b] = sum;
-            }
+            ResidualBlock(p.Slice(start, n), q.Slice(start, n), inverse, scale, r);
+            mass += TensorPrimitives.Sum<double>(r);
         }
 
         return mass;
+    }
+
+    // One block of the residual: p - min(q, p * inverse) * scale, clamped at 0.
+    private static void ResidualBlock(ReadOnlySpan<double> pb, ReadOnlySpan<double> qb, double inverse, double scale, Span<double> r)
+    {
+        TensorPrimitives.Multiply(pb, inverse, r);
+        TensorPrimitives.Min(r, qb, r);
+        TensorPrimitives.MultiplyAdd(r, -scale, pb, r);
+        TensorPrimitives.Max(r, 0.0, r);
+    }
+
+    // A token from the residual (as Residual writes it) without writing it: the block sums in one read of p and q, a block
+    // drawn by its sum, and that block formed again by the same operations for the draw inside it; -1 when it has no mass.
+    private static int SampleResidual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, double beta, double ratio, IRandomSource random)
+    {
+        double scale = beta > 0 ? AnyPasses(beta, draftCount) / beta / ratio : 0;
+        double mass = 0, inverse = ratio / rho;
+        int blocks = Distribution.BlockCount(p.Length);
+        Span<double> blockSums = blocks <= 2048 ? stackalloc double[blocks] : new double[blocks];
+        Span<double> buffer = stackalloc double[Block];
+        for (int start = 0, b = 0; start < p.Length; start += Block, b++)
+        {
+            int n = Math.Min(Block, p.Length - start);
+            ResidualBlock(p.Slice(start, n), q.Slice(start, n), inverse, scale, buffer[..n]);
+            blockSums[b] = TensorPrimitives.Sum<double>(buffer[..n]);
+            mass += blockSums[b];
+        }
+
+        if (!(mass > 0))
+        {
+            return -1;
+        }
+
+        int chosen = random.NextCategorical(blockSums);
+        int first = chosen * Block, count = Math.Min(Block, p.Length - first);
+        ResidualBlock(p.Slice(first, count), q.Slice(first, count), inverse, scale, buffer[..count]);
+        return first + random.NextCategorical(buffer[..count]);
     }
 
     /// <summary>Expected probability (over k i.i.d. drafts) that the rule accepts a draft: <c>1 - (1 - beta(rho))^k</c>.</summary>
@@ -276,12 +304,9 @@ public sealed partial class KSeqVerifier : ISpeculativeVerifier
             }
         }
 
-        // The residual's block sums come out of the pass that writes it: the draw then reads one block of it.
-        int blocks = Distribution.BlockCount(p.Length);
-        Span<double> blockSums = blocks <= 2048 ? stackalloc double[blocks] : new double[blocks];
-        var residual = node.Scratch[..p.Length];
-        double mass = Residual(p, q, rho, k, beta, sp / sq, sq, residual, blockSums);
-        return VerificationResult.Recovered(mass > 0 ? Distribution.SampleByBlocks(residual, blockSums, random) : random.NextCategorical(p));
+        // The residual is drawn by its block sums and then inside one block formed again: never written out.
+        int token = SampleResidual(p, q, rho, k, beta, sp / sq, random);
+        return VerificationResult.Recovered(token >= 0 ? token : random.NextCategorical(p));
     }
 
     // Relative step of the slope-measuring pair; the bracket stops at twice this width, so rho is within 2e-10

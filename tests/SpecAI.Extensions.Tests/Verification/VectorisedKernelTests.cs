@@ -132,6 +132,31 @@ public class VectorisedKernelTests
         Assert.True(settledInWindow >= 6, $"the window pass settled rho in {settledInWindow} of 12 trials");
     }
 
+    [Fact]
+    public void SamplePositivePart_DrawsWhatTheWrittenResidualDraws()
+    {
+        // The residual formed block by block and never written must give the same two draws, over the same numbers, as
+        // the written residual and its block sums: the same token from the same random stream, every time.
+        var rng = new Random(3);
+        foreach (int n in new[] { 1, 511, 512, 513, 5000 })
+        {
+            double[] p = Distributions.Random(rng, n, sparse: false);
+            double[] q = Distributions.Random(rng, n, sparse: true);
+            var written = new double[n];
+            var sums = new double[Distribution.BlockCount(n)];
+            double mass = Distribution.PositivePart(p, q, 0.9, written, sums);
+            Assert.True(mass > 0);
+            var a = new SeededRandomSource(11);
+            var b = new SeededRandomSource(11);
+            for (int draw = 0; draw < 300; draw++)
+            {
+                Assert.Equal(Distribution.SampleByBlocks(written, sums, a), Distribution.SamplePositivePart(p, q, 0.9, b));
+            }
+        }
+
+        Assert.Equal(-1, Distribution.SamplePositivePart([0.5, 0.5], [0.5, 0.5], 1.0, new SeededRandomSource(1)));
+    }
+
     private static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
     private static void Normalise(double[] values)
