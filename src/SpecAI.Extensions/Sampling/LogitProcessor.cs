@@ -180,13 +180,18 @@ internal sealed class LogitProcessor
 
         var patchTokens = _patchTokens.AsSpan(0, patches);
         var patchValues = _patchValues.AsSpan(0, patches);
-        var (best, max) = adjusted.IsEmpty ? SoftmaxKernel.ArgMax(logits, patchTokens, patchValues) : SoftmaxKernel.ArgMax(adjusted);
-        if (best < 0)
+        // Greedy decoding needs the best token; sampling needs only the largest value (found about three times as fast
+        // over raw logits), and looks for its token only to name it in an error.
+        bool greedy = _options.IsGreedy && !rankOnly;
+        var (best, max) = !adjusted.IsEmpty ? SoftmaxKernel.ArgMax(adjusted)
+            : greedy ? SoftmaxKernel.ArgMax(logits, patchTokens, patchValues)
+            : (0, SoftmaxKernel.Max(logits, patchTokens, patchValues));
+        if (max == double.NegativeInfinity)
         {
             throw new ArgumentException("No token is allowed: every logit is -infinity.", nameof(logits));
         }
 
-        if (_options.IsGreedy && !rankOnly)
+        if (greedy)
         {
             destination.SetOneHot(best);
             return;
@@ -194,6 +199,7 @@ internal sealed class LogitProcessor
 
         if (double.IsPositiveInfinity(max))
         {
+            best = adjusted.IsEmpty ? SoftmaxKernel.ArgMax(logits, patchTokens, patchValues).Index : best;
             throw new ArgumentException($"The logit of token {best} is +infinity; sampling needs finite logits.", nameof(logits));
         }
 

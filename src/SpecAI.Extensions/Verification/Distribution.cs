@@ -31,8 +31,7 @@ internal static class Distribution
         {
             int n = Math.Min(Block, p.Length - start);
             var r = destination.Slice(start, n);
-            TensorPrimitives.MultiplyAdd(q.Slice(start, n), -scale, p.Slice(start, n), r);
-            TensorPrimitives.Max(r, 0.0, r);
+            PositivePartBlock(p.Slice(start, n), q.Slice(start, n), scale, r);
             double sum = TensorPrimitives.Sum<double>(r);
             mass += sum;
             if (!blockSums.IsEmpty)
@@ -42,6 +41,53 @@ internal static class Distribution
         }
 
         return mass;
+    }
+
+    /// <summary>
+    /// Draws index i with probability <c>max(0, p[i] - scale q[i]) / mass</c> without writing the residual: each block is
+    /// formed in an L1 buffer and only its sum kept (one read of p and q, no write of a vocabulary-sized array), a block
+    /// is drawn by its sum, and that block is formed again by the same operations (so the same values) for the draw
+    /// inside it: the two draws of <see cref="SampleByBlocks"/>, over the same numbers as
+    /// <see cref="PositivePart(ReadOnlySpan{double}, ReadOnlySpan{double}, double, Span{double}, Span{double})"/> writes.
+    /// </summary>
+    /// <returns>The drawn index, or -1 when the residual has no mass (no random number drawn).</returns>
+    internal static int SamplePositivePart(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double scale, IRandomSource random)
+    {
+        if (q.Length != p.Length)
+        {
+            throw new ArgumentException($"Distribution lengths differ: p {p.Length}, q {q.Length}.");
+        }
+
+        int blocks = BlockCount(p.Length);
+        Span<double> blockSums = blocks <= 2048 ? stackalloc double[blocks] : new double[blocks];
+        Span<double> buffer = stackalloc double[Block];
+        double mass = 0;
+        for (int start = 0, b = 0; start < p.Length; start += Block, b++)
+        {
+            int n = Math.Min(Block, p.Length - start);
+            var r = buffer[..n];
+            PositivePartBlock(p.Slice(start, n), q.Slice(start, n), scale, r);
+            blockSums[b] = TensorPrimitives.Sum<double>(r);
+            mass += blockSums[b];
+        }
+
+        if (!(mass > 0))
+        {
+            return -1;
+        }
+
+        int chosen = random.NextCategorical(blockSums);
+        int first = chosen * Block, count = Math.Min(Block, p.Length - first);
+        var block = buffer[..count];
+        PositivePartBlock(p.Slice(first, count), q.Slice(first, count), scale, block);
+        return first + random.NextCategorical(block);
+    }
+
+    // One block of max(0, p - scale q): q * (-scale) + p, clamped at 0 (the same rounding as p - scale * q).
+    private static void PositivePartBlock(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double scale, Span<double> r)
+    {
+        TensorPrimitives.MultiplyAdd(q, -scale, p, r);
+        TensorPrimitives.Max(r, 0.0, r);
     }
 
     /// <summary>

@@ -22,7 +22,7 @@ namespace SpecAI.Extensions.Verification;
 /// <see cref="TopKVerifier.VerifyDeterministic"/>. Over a tree the candidates at a node are the drafts still
 /// alive there, duplicates kept: they are i.i.d. from q given the committed prefix.</para>
 /// </remarks>
-internal sealed class KSeqVerifier : ISpeculativeVerifier
+internal sealed partial class KSeqVerifier : ISpeculativeVerifier
 {
     /// <summary>The shared instance.</summary>
     public static KSeqVerifier Instance { get; } = new();
@@ -61,14 +61,19 @@ internal sealed class KSeqVerifier : ISpeculativeVerifier
     /// <param name="draftCount">k, at least 1.</param>
     /// <returns>rho.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="draftCount"/> is below 1.</exception>
-    public static double SolveRho(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount) => Solve(p, q, draftCount, 1.0, 1.0, out _);
+    public static double SolveRho(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount) => Solve(p, q, draftCount, 1.0, 1.0, out _, out _);
+
+    /// <summary>As <see cref="SolveRho(ReadOnlySpan{double}, ReadOnlySpan{double}, int)"/>, with the beta(rho) the residual would use and whether the window pass settled rho.</summary>
+    internal static double SolveRhoAndBeta(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount, out double beta, out bool inWindow)
+        => Solve(p, q, draftCount, 1.0, 1.0, out beta, out inWindow);
 
     // rho for p = Target * sp, q = Draft * sq (ratio = sp / sq): beta(rho) = sq * sum min(q, p * ratio / rho), which the
     // passes sum over the raw weights; beta returns beta(rho) for the residual.
-    private static double Solve(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount, double ratio, double sq, out double beta)
+    private static double Solve(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int draftCount, double ratio, double sq, out double beta, out bool inWindow)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(draftCount, 1);
         beta = double.NaN;
+        inWindow = false;
         if (draftCount == 1)
         {
             return 1.0;
@@ -87,7 +92,7 @@ internal sealed class KSeqVerifier : ISpeculativeVerifier
             rhos[j] = j == 3 ? draftCount : 1 + (draftCount - 1) * j / 3.0;
         }
 
-        Gaps(p, q, rhos, draftCount, ratio, sq, betas, f);
+        new Evaluator(p, q, draftCount, ratio, sq).Gaps(rhos, betas, f);
         if (f[0] <= 0)
         {
             beta = betas[0];
@@ -108,6 +113,24 @@ internal sealed class KSeqVerifier : ISpeculativeVerifier
         }
 
         double x = Interpolate(rhos, betas, lo, hi, draftCount);
+        var passes = new Evaluator(p, q, draftCount, ratio, sq);
+        if (hi - lo > 2 * Stencil * hi && fHi < 0 && SolveInWindow(ref passes, ref lo, ref fLo, ref hi, ref fHi, ref beta, ref x))
+        {
+            inWindow = true;
+            return hi;
+        }
+
+        Newton(ref passes, ref lo, ref fLo, ref hi, ref fHi, ref beta, x);
+        return hi;
+    }
+
+    // Bracketed Newton steps, each from the pair (x, x (1 + h)) that also measures the slope, until the bracket [lo, hi]
+    // is 2h wide (relative); f(hi) <= 0 throughout, so hi is feasible.
+    private static void Newton(ref Evaluator evaluator, ref double lo, ref double fLo, ref double hi, ref double fHi, ref double beta, double x)
+    {
+        Span<double> rhos = stackalloc double[2];
+        Span<double> betas = stackalloc double[2];
+        Span<double> f = stackalloc double[2];
         for (int pass = 0; pass < 64 && hi - lo > 2 * Stencil * hi && fHi < 0; pass++)
         {
             double a = x, b = x * (1 + Stencil);
@@ -118,7 +141,7 @@ internal sealed class KSeqVerifier : ISpeculativeVerifier
 
             rhos[0] = a;
             rhos[1] = b;
-            Gaps(p, q, rhos[..2], draftCount, ratio, sq, betas[..2], f[..2]);
+            evaluator.Gaps(rhos, betas, f);
             if (f[0] <= 0)
             {
                 (hi, fHi, beta) = (a, f[0], betas[0]);
@@ -144,8 +167,6 @@ internal sealed class KSeqVerifier : ISpeculativeVerifier
                 x = Secant(lo, fLo, hi, fHi);
             }
         }
-
-        return hi;
     }
 
     /// <summary>Probability of accepting candidate <paramref name="token"/>: <c>min(1, p(x) / (rho q(x)))</c>, 0 when q(x) = 0.</summary>
@@ -165,11 +186,11 @@ internal sealed class KSeqVerifier : ISpeculativeVerifier
     /// <param name="destination">Receives the residual.</param>
     /// <returns>The residual mass.</returns>
     public static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, Span<double> destination)
-        => Residual(p, q, rho, draftCount, double.NaN, 1.0, 1.0, destination, Span<double>.Empty);
+        => Residual(p, q, rho, draftCount, double.NaN, 1.0, 1.0, destination);
 
     // The residual divided by sp for p = Target * sp, q = Draft * sq (ratio = sp / sq), given beta(rho) when the solve
     // has already summed it (NaN otherwise): p - min(q, p ratio / rho) * (1 - (1 - beta)^k) / (beta ratio).
-    private static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, double beta, double ratio, double sq, Span<double> destination, Span<double> blockSums)
+    private static double Residual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, double beta, double ratio, double sq, Span<double> destination)
     {
         if (double.IsNaN(beta))
         {
@@ -180,27 +201,55 @@ internal sealed class KSeqVerifier : ISpeculativeVerifier
 
         double scale = beta > 0 ? AnyPasses(beta, draftCount) / beta / ratio : 0;
 
-        // r = p - min(q, p * ratio / rho) * scale, clamped at 0 (the same operations, element by element, as the
-        // sums of beta), block by block so that each block is written once and summed while in L1.
+        // r = p - min(q, p * ratio / rho) * scale, clamped at 0, block by block so that each block is written once and
+        // summed while in L1.
         double mass = 0, inverse = ratio / rho;
-        for (int start = 0, b = 0; start < p.Length; start += Block, b++)
+        for (int start = 0; start < p.Length; start += Block)
         {
             int n = Math.Min(Block, p.Length - start);
-            var pb = p.Slice(start, n);
             var r = destination.Slice(start, n);
-            TensorPrimitives.Multiply(pb, inverse, r);
-            TensorPrimitives.Min(r, q.Slice(start, n), r);
-            TensorPrimitives.MultiplyAdd(r, -scale, pb, r);
-            TensorPrimitives.Max(r, 0.0, r);
-            double sum = TensorPrimitives.Sum<double>(r);
-            mass += sum;
-            if (!blockSums.IsEmpty)
-            {
-                blockSums[b] = sum;
-            }
+            ResidualBlock(p.Slice(start, n), q.Slice(start, n), inverse, scale, r);
+            mass += TensorPrimitives.Sum<double>(r);
         }
 
         return mass;
+    }
+
+    // One block of the residual: p - min(q, p * inverse) * scale, clamped at 0.
+    private static void ResidualBlock(ReadOnlySpan<double> pb, ReadOnlySpan<double> qb, double inverse, double scale, Span<double> r)
+    {
+        TensorPrimitives.Multiply(pb, inverse, r);
+        TensorPrimitives.Min(r, qb, r);
+        TensorPrimitives.MultiplyAdd(r, -scale, pb, r);
+        TensorPrimitives.Max(r, 0.0, r);
+    }
+
+    // A token from the residual (as Residual writes it) without writing it: the block sums in one read of p and q, a block
+    // drawn by its sum, and that block formed again by the same operations for the draw inside it; -1 when it has no mass.
+    private static int SampleResidual(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double rho, int draftCount, double beta, double ratio, IRandomSource random)
+    {
+        double scale = beta > 0 ? AnyPasses(beta, draftCount) / beta / ratio : 0;
+        double mass = 0, inverse = ratio / rho;
+        int blocks = Distribution.BlockCount(p.Length);
+        Span<double> blockSums = blocks <= 2048 ? stackalloc double[blocks] : new double[blocks];
+        Span<double> buffer = stackalloc double[Block];
+        for (int start = 0, b = 0; start < p.Length; start += Block, b++)
+        {
+            int n = Math.Min(Block, p.Length - start);
+            ResidualBlock(p.Slice(start, n), q.Slice(start, n), inverse, scale, buffer[..n]);
+            blockSums[b] = TensorPrimitives.Sum<double>(buffer[..n]);
+            mass += blockSums[b];
+        }
+
+        if (!(mass > 0))
+        {
+            return -1;
+        }
+
+        int chosen = random.NextCategorical(blockSums);
+        int first = chosen * Block, count = Math.Min(Block, p.Length - first);
+        ResidualBlock(p.Slice(first, count), q.Slice(first, count), inverse, scale, buffer[..count]);
+        return first + random.NextCategorical(buffer[..count]);
     }
 
     /// <summary>Expected probability (over k i.i.d. drafts) that the rule accepts a draft: <c>1 - (1 - beta(rho))^k</c>.</summary>
@@ -239,7 +288,13 @@ internal sealed class KSeqVerifier : ISpeculativeVerifier
             return new VerificationResult(first, 0);
         }
 
-        double rho = Solve(p, q, k, sp / sq, sq, out double beta);
+        if (k == 1)
+        {
+            // rho = 1: standard speculative sampling, whose residual max(0, p - q) needs no beta (one pass, not two).
+            return random.NextBernoulli(Accept(p[first] * sp, q[first] * sq, 1.0)) ? new VerificationResult(first, 0) : StandardVerifier.DrawResidual(node, first, random);
+        }
+
+        double rho = Solve(p, q, k, sp / sq, sq, out double beta, out _);
         for (int i = 0; i < k; i++)
         {
             int x = node.Candidates[i];
@@ -249,12 +304,9 @@ internal sealed class KSeqVerifier : ISpeculativeVerifier
             }
         }
 
-        // The residual's block sums come out of the pass that writes it: the draw then reads one block of it.
-        int blocks = Distribution.BlockCount(p.Length);
-        Span<double> blockSums = blocks <= 2048 ? stackalloc double[blocks] : new double[blocks];
-        var residual = node.Scratch[..p.Length];
-        double mass = Residual(p, q, rho, k, beta, sp / sq, sq, residual, blockSums);
-        return VerificationResult.Recovered(mass > 0 ? Distribution.SampleByBlocks(residual, blockSums, random) : random.NextCategorical(p));
+        // The residual is drawn by its block sums and then inside one block formed again: never written out.
+        int token = SampleResidual(p, q, rho, k, beta, sp / sq, random);
+        return VerificationResult.Recovered(token >= 0 ? token : random.NextCategorical(p));
     }
 
     // Relative step of the slope-measuring pair; the bracket stops at twice this width, so rho is within 2e-10
@@ -299,56 +351,6 @@ internal sealed class KSeqVerifier : ISpeculativeVerifier
         return x > lo && x < hi ? x : 0.5 * (lo + hi);
     }
 
-    private static void Gaps(ReadOnlySpan<double> p, ReadOnlySpan<double> q, ReadOnlySpan<double> rhos, int draftCount, double ratio, double sq, Span<double> betas, Span<double> gaps)
-    {
-        Betas(p, q, ratio, rhos, betas);
-        for (int j = 0; j < rhos.Length; j++)
-        {
-            betas[j] *= sq;
-            gaps[j] = AnyPasses(betas[j], draftCount) - rhos[j] * betas[j];
-        }
-    }
-
     // The rule: min(1, p(x) / (rho q(x))); q(x) = 0 rejects.
     private static double Accept(double px, double qx, double rho) => qx <= 0 ? 0 : Math.Min(1.0, px * (1.0 / rho) / qx);
-
-    // beta at several rhos in one pass: each block of p and q is read once. With s = ratio / rho,
-    // sum min(q, p s) = (sum q + s sum p - sum |q - p s|) / 2: two vector operations per rho and block (a fused
-    // multiply-add and a sum of magnitudes) instead of three (multiply, min, sum), about 1.7x faster per rho.
-    private static void Betas(ReadOnlySpan<double> p, ReadOnlySpan<double> q, double ratio, ReadOnlySpan<double> rhos, Span<double> betas)
-    {
-        if (q.Length != p.Length)
-        {
-            throw new ArgumentException($"Distribution lengths differ: p {p.Length}, q {q.Length}.", nameof(q));
-        }
-
-        Span<double> buffer = stackalloc double[Block];
-        Span<double> scales = stackalloc double[rhos.Length];
-        for (int j = 0; j < rhos.Length; j++)
-        {
-            scales[j] = ratio / rhos[j];
-            betas[j] = 0;
-        }
-
-        double sumP = 0, sumQ = 0;
-        for (int start = 0; start < p.Length; start += Block)
-        {
-            int n = Math.Min(Block, p.Length - start);
-            var t = buffer[..n];
-            var pb = p.Slice(start, n);
-            var qb = q.Slice(start, n);
-            sumP += TensorPrimitives.Sum(pb);
-            sumQ += TensorPrimitives.Sum(qb);
-            for (int j = 0; j < scales.Length; j++)
-            {
-                TensorPrimitives.MultiplyAdd(pb, -scales[j], qb, t);
-                betas[j] += TensorPrimitives.SumOfMagnitudes<double>(t);
-            }
-        }
-
-        for (int j = 0; j < scales.Length; j++)
-        {
-            betas[j] = Math.Max(0, 0.5 * (sumQ + (scales[j] * sumP) - betas[j]));
-        }
-    }
 }

@@ -93,11 +93,9 @@ internal sealed class StandardVerifier : ISpeculativeVerifier
             return VerificationResult.Recovered(random.NextCategorical(Distribution.Mass(residual) > 0 ? residual : node.Target));
         }
 
-        // Its block sums come out of the pass that writes it, so the draw reads one block, not the residual again.
-        int blocks = Distribution.BlockCount(residual.Length);
-        Span<double> blockSums = blocks <= 2048 ? stackalloc double[blocks] : new double[blocks];
-        double mass = Distribution.PositivePart(node.Target, node.Draft, node.DraftScale / node.TargetScale, residual, blockSums);
-        return VerificationResult.Recovered(mass > 0 ? Distribution.SampleByBlocks(residual, blockSums, random) : random.NextCategorical(node.Target));
+        // Drawn by its block sums and then inside one block formed again: the residual is never written out.
+        int token = Distribution.SamplePositivePart(node.Target, node.Draft, node.DraftScale / node.TargetScale, random);
+        return VerificationResult.Recovered(token >= 0 ? token : random.NextCategorical(node.Target));
     }
 
     // The rule: min(1, p(x) / q(x)); q(x) = 0 rejects (x could not have been drafted).

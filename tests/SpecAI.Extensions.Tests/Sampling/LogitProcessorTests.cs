@@ -29,6 +29,22 @@ public class LogitProcessorTests
     }
 
     [Fact]
+    public void Greedy_OverALargeVocabulary_TakesTheLowestIndexOfTheMaximumAndNamesANaN()
+    {
+        // The maximum is found by a vectorised max and then its first occurrence; ties across vector lanes and blocks.
+        var logits = Enumerable.Range(0, 5000).Select(i => (float)Math.Sin(i)).ToArray();
+        logits[3001] = 7f;
+        logits[4000] = 7f;
+        Assert.Equal(1.0, Process(SamplingOptions.Greedy, logits)[3001]);
+        logits[17] = 7f;
+        Assert.Equal(1.0, Process(SamplingOptions.Greedy, logits)[17]);
+        logits[2500] = float.NaN;
+        var error = Assert.Throws<ArgumentException>(() => Process(SamplingOptions.Greedy, logits));
+        Assert.Contains("2500", error.Message);
+        Assert.Throws<ArgumentException>(() => Process(new SamplingOptions(), logits));
+    }
+
+    [Fact]
     public void TopK_KeepsKMostLikelyAndRenormalises()
     {
         var p = Process(new SamplingOptions { TopK = 2 }, [0f, 2f, 1f, -1f]);

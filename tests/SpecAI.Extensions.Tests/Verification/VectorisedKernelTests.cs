@@ -91,6 +91,83 @@ public class VectorisedKernelTests
         }
     }
 
+    [Fact]
+    public void SolveRho_AtLargeVocabularies_SettlesInTheWindowPassWithTheBetaOfAFullPass()
+    {
+        // Logit-like pairs at 40,000 tokens: the second pass settles rho over the few tokens whose ratio p/q lies within
+        // 1e-3 of the first estimate; rho must be as feasible and as small as the passes' bisection says, and the beta
+        // it hands the residual that of a full pass. The proportional pairs (q = p on most tokens) put thousands of
+        // tokens at one ratio, so the window may overflow and the passes go on: the same answer either way.
+        var rng = new Random(25);
+        int settledInWindow = 0;
+        for (int trial = 0; trial < 12; trial++)
+        {
+            int n = 40_000, k = 2 + (trial % 3);
+            bool proportional = trial >= 9;
+            var p = new double[n];
+            var q = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                double logit = Gaussian(rng) * 2.5;
+                p[i] = Math.Exp(logit);
+                q[i] = proportional && i % 10 != 0 ? p[i] : Math.Exp(logit + (Gaussian(rng) * 0.8));
+            }
+
+            Normalise(p);
+            Normalise(q);
+            double rho = KSeqVerifier.SolveRhoAndBeta(p, q, k, out double beta, out bool inWindow);
+            settledInWindow += inWindow ? 1 : 0;
+            Assert.True(Gap(p, q, k, rho) <= 0, $"trial {trial}: rho {rho:R} is not feasible");
+            double lo = 1, hi = k;
+            for (int i = 0; i < 200 && hi - lo > 1e-14 * hi; i++)
+            {
+                double mid = 0.5 * (lo + hi);
+                (lo, hi) = Gap(p, q, k, mid) <= 0 ? (lo, mid) : (mid, hi);
+            }
+
+            Assert.True(rho <= hi * (1 + 1e-9), $"trial {trial}: rho {rho:R} vs smallest feasible {hi:R}");
+            Assert.Equal(KSeqVerifier.Beta(p, q, rho), beta, 1e-13);
+        }
+
+        Assert.True(settledInWindow >= 6, $"the window pass settled rho in {settledInWindow} of 12 trials");
+    }
+
+    [Fact]
+    public void SamplePositivePart_DrawsWhatTheWrittenResidualDraws()
+    {
+        // The residual formed block by block and never written must give the same two draws, over the same numbers, as
+        // the written residual and its block sums: the same token from the same random stream, every time.
+        var rng = new Random(3);
+        foreach (int n in new[] { 1, 511, 512, 513, 5000 })
+        {
+            double[] p = Distributions.Random(rng, n, sparse: false);
+            double[] q = Distributions.Random(rng, n, sparse: true);
+            var written = new double[n];
+            var sums = new double[Distribution.BlockCount(n)];
+            double mass = Distribution.PositivePart(p, q, 0.9, written, sums);
+            Assert.True(mass > 0);
+            var a = new SeededRandomSource(11);
+            var b = new SeededRandomSource(11);
+            for (int draw = 0; draw < 300; draw++)
+            {
+                Assert.Equal(Distribution.SampleByBlocks(written, sums, a), Distribution.SamplePositivePart(p, q, 0.9, b));
+            }
+        }
+
+        Assert.Equal(-1, Distribution.SamplePositivePart([0.5, 0.5], [0.5, 0.5], 1.0, new SeededRandomSource(1)));
+    }
+
+    private static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
+    private static void Normalise(double[] values)
+    {
+        double sum = values.Sum();
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] /= sum;
+        }
+    }
+
     private static double Gap(double[] p, double[] q, int k, double rho)
     {
         double beta = KSeqVerifier.Beta(p, q, rho);
