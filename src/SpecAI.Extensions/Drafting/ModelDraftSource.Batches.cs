@@ -17,9 +17,11 @@ internal sealed partial class ModelDraftSource
             _scratch = new double[vocabulary];
         }
 
-        // Catch up: every committed token the draft has not seen, then any looked-up prefix, logits at the tip.
+        // Catch up: every committed token the draft has not seen, then any looked-up prefix, logits at the tip. Depth 0
+        // from the first row on: a full batch flushes mid-catch-up, and a tip flushed there is not a node to extend yet.
         _batch.Clear();
         _rows.Clear();
+        _depth = 0;
         int maxLength = 0;
         foreach (var job in jobs)
         {
@@ -29,7 +31,6 @@ internal sealed partial class ModelDraftSource
             }
         }
 
-        _depth = 0;
         Flush();
         foreach (var job in jobs)
         {
